@@ -1,0 +1,56 @@
+# edgeflow: two entry points for people, `make demo` and `make test` (plus bench, check, release).
+SHELL := /bin/bash
+SWIFT ?= swift
+CONFIG ?= config/demo.yaml
+
+# System packages the build links against (Debian bookworm / Raspberry Pi OS names).
+BUILD_PACKAGES := pkg-config libyaml-dev libmodbus-dev libgpiod-dev libcurl4-openssl-dev libmosquitto-dev zlib1g-dev
+# Real peers the integration tests talk to.
+TEST_PACKAGES := python3-pip socat mbpoll mosquitto mosquitto-clients
+PYMODBUS_VERSION := 3.16.1
+
+SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
+
+.PHONY: all build release demo test deps test-deps bench check clean
+
+all: build
+
+# Installs only what is missing, so repeated runs cost a dpkg query and nothing else.
+deps:
+	@missing=""; for p in $(BUILD_PACKAGES); do dpkg -s $$p >/dev/null 2>&1 || missing="$$missing $$p"; done; \
+	if [ -n "$$missing" ]; then \
+		echo "installing:$$missing"; \
+		$(SUDO) apt-get update -qq && DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq $$missing; \
+	fi
+
+test-deps: deps
+	@missing=""; for p in $(TEST_PACKAGES); do dpkg -s $$p >/dev/null 2>&1 || missing="$$missing $$p"; done; \
+	if [ -n "$$missing" ]; then \
+		echo "installing:$$missing"; \
+		$(SUDO) apt-get update -qq && DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq $$missing; \
+	fi
+	@python3 -c 'import pymodbus, sys; sys.exit(pymodbus.__version__ != "$(PYMODBUS_VERSION)")' 2>/dev/null || \
+		python3 -m pip install -q "pymodbus==$(PYMODBUS_VERSION)" pyserial 2>/dev/null || \
+		python3 -m pip install -q --break-system-packages "pymodbus==$(PYMODBUS_VERSION)" pyserial
+
+build: deps
+	$(SWIFT) build
+
+release: deps
+	$(SWIFT) build -c release --static-swift-stdlib
+
+demo: build
+	$$($(SWIFT) build --show-bin-path)/edgeflow run --config $(CONFIG)
+
+check: build
+	@for f in config/*.yaml; do $$($(SWIFT) build --show-bin-path)/edgeflow check --config $$f --quiet || exit 2; done
+
+test: test-deps
+	$(SWIFT) build
+	$(SWIFT) test --no-parallel
+
+bench: deps
+	cd Benchmarks && $(SWIFT) package --allow-writing-to-package-directory benchmark --no-progress
+
+clean:
+	rm -rf .build Benchmarks/.build
