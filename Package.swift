@@ -73,7 +73,7 @@ let package = Package(
         .testTarget(
             name: "EdgeConfigTests",
             dependencies: ["EdgeConfig", "EdgeTestSupport"],
-            resources: [.copy("Fixtures")],
+            exclude: ["Fixtures"],
             swiftSettings: swiftSettings
         ),
         .testTarget(name: "EdgeModbusTests", dependencies: ["EdgeModbus", "EdgeTestSupport"], swiftSettings: swiftSettings),

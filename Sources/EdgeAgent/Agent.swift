@@ -1,0 +1,93 @@
+public import EdgeConfig
+public import EdgeCore
+public import Logging
+import ServiceLifecycle
+
+/// A subsystem run by the service group: started in order, stopped in reverse on SIGTERM/SIGINT.
+struct ThreadService: Service {
+    let name: String
+    let start: @Sendable () throws -> Void
+    let stop: @Sendable () -> Void
+    let logger: Logger
+
+    func run() async throws {
+        try start()
+        logger.debug("started \(name)")
+        // Owner threads do the work; this task only waits for the shutdown request.
+        try? await gracefulShutdown()
+        stop()
+        logger.debug("stopped \(name)")
+    }
+}
+
+/// Wires a compiled config into running services: acquisition (simulated board for now) →
+/// ring → pipeline (view, outbox), under swift-service-lifecycle.
+public final class Agent: Sendable {
+    /// The config being run.
+    public let config: AgentConfig
+    /// The sample ring between acquisition and the pipeline.
+    public let ring: SampleRing
+    /// The simulated board, when the config's board is simulated.
+    public let simulation: SimulatedBoard?
+    /// The ring consumer.
+    public let pipeline: Pipeline
+    private let logger: Logger
+
+    /// Builds the agent; nothing starts until `run()`.
+    public init(
+        config: AgentConfig, logger: Logger, clock: any EdgeClock = SystemClock(),
+        onActivity: @escaping @Sendable (String) -> Void
+    ) throws {
+        self.config = config
+        self.logger = logger
+        ring = try SampleRing(capacity: config.agent.ringCapacity, policy: config.agent.dropPolicy)
+        let wake = WakeSignal()
+        let outbox = try Outbox(directory: config.agent.dataDir)
+        let view = LiveView(config: config)
+        pipeline = Pipeline(config: config, ring: ring, wake: wake, outbox: outbox, logger: logger) { reading in
+            onActivity(view.describe(reading))
+        }
+        simulation = config.board.simulated ? SimulatedBoard(config: config, ring: ring, wake: wake, clock: clock) : nil
+        if !config.board.simulated {
+            logger.warning("board '\(config.board.id)' has real hardware; its drivers are not built yet, nothing is acquired")
+        }
+        self.onActivity = onActivity
+    }
+
+    private let onActivity: @Sendable (String) -> Void
+
+    /// Runs until SIGINT or SIGTERM (or the task is cancelled), then stops acquisition first and
+    /// the pipeline last, so everything read is in the outbox before exit.
+    public func run() async throws {
+        var services: [ServiceGroupConfiguration.ServiceConfiguration] = []
+        let pipeline = pipeline
+        services.append(.init(service: ThreadService(name: "pipeline", start: { try pipeline.start() }, stop: { pipeline.stop() }, logger: logger)))
+        if let simulation {
+            let outputs = config.outputs
+            let say = onActivity
+            services.append(.init(service: ThreadService(
+                name: "simulated board",
+                start: {
+                    // S5: outputs go to their safe value before anything else runs.
+                    for o in outputs {
+                        simulation.drive(output: o.id, value: o.safeValue)
+                        say("output \(o.id) (\(o.line)) = \(o.safeValue)  [safe value on start]")
+                    }
+                    try simulation.start()
+                },
+                stop: {
+                    simulation.stop()
+                    for o in outputs {
+                        simulation.drive(output: o.id, value: o.safeValue)
+                        say("output \(o.id) (\(o.line)) = \(o.safeValue)  [safe value on shutdown]")
+                    }
+                },
+                logger: logger)))
+        }
+        let group = ServiceGroup(
+            configuration: .init(services: services, gracefulShutdownSignals: [.sigterm, .sigint], logger: logger))
+        logger.info("edgeflow running", metadata: ["config": "\(config.file)", "sources": "\(config.sources.count)"])
+        try await group.run()
+        logger.info("edgeflow stopped", metadata: ["readings": "\(pipeline.readings)", "dropped": "\(ring.droppedCount)"])
+    }
+}

@@ -1,0 +1,45 @@
+import EdgeConfig
+import EdgeCore
+
+/// Renders readings as short human lines for `edgeflow run`'s live view:
+/// `12:00:01.250  boiler  temp=81.5 degC  pressure=1.62 bar`.
+struct LiveView: Sendable {
+    let config: AgentConfig
+
+    func describe(_ reading: DeviceReading) -> String {
+        let source = config.sources[reading.source]
+        var parts: [String] = []
+        for (i, value) in reading.values.enumerated() {
+            guard let value else { continue }
+            let name = source.pointNames[i]
+            guard reading.qualities[i] == .good else {
+                parts.append("\(name)=? (\(reading.qualities[i].name))")
+                continue
+            }
+            let unit = i < source.pointUnits.count && !source.pointUnits[i].isEmpty ? " \(source.pointUnits[i])" : ""
+            parts.append("\(name)=\(Self.format(value))\(unit)")
+        }
+        return "\(Self.clockTime(reading.timestamp))  \(source.id.padded(10)) \(parts.joined(separator: "  "))"
+    }
+
+    /// Two decimals at most, trailing zeros trimmed: easy to read on a terminal.
+    static func format(_ value: Double) -> String {
+        let rounded = (value * 100).rounded() / 100
+        return JSONValue.formatNumber(rounded)
+    }
+
+    /// `HH:MM:SS.mmm` in UTC.
+    static func clockTime(_ ns: Int64) -> String {
+        let ms = (ns / 1_000_000) % 86_400_000
+        func two(_ v: Int64) -> String { v < 10 ? "0\(v)" : "\(v)" }
+        let millis = ms % 1000
+        let m = millis < 10 ? "00\(millis)" : millis < 100 ? "0\(millis)" : "\(millis)"
+        return "\(two(ms / 3_600_000)):\(two(ms / 60_000 % 60)):\(two(ms / 1000 % 60)).\(m)"
+    }
+}
+
+extension String {
+    func padded(_ width: Int) -> String {
+        count >= width ? self : self + String(repeating: " ", count: width - count)
+    }
+}

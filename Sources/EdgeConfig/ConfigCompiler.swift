@@ -1,0 +1,249 @@
+public import EdgeCore
+import EdgeFlux
+
+/// The result of compiling a config: the config when there were no errors, and every
+/// diagnostic (errors and warnings) found on the way.
+public struct ConfigCompilation: Sendable {
+    /// The compiled config; nil when any error was found.
+    public var config: AgentConfig?
+    /// All problems, in file order.
+    public var diagnostics: [Diagnostic]
+}
+
+/// Turns a config file (and the board and app files it names) into an `AgentConfig`, once,
+/// before any I/O starts. `edgeflow check` and `edgeflow run` share this.
+public enum ConfigCompiler {
+    /// Top-level keys of a config file.
+    static let topLevelKeys = ["agent", "board", "boards_dir", "sources", "outputs", "apps", "uplink", "ai"]
+
+    /// Reads and compiles the config at `path`.
+    public static func compile(file path: String) -> ConfigCompilation {
+        let text: String
+        do {
+            text = try Files.readText(path)
+        } catch {
+            return ConfigCompilation(
+                config: nil,
+                diagnostics: [Diagnostic(.error, at: nil, "\(error)", hint: "pass the config file with --config PATH")])
+        }
+        return compile(text: text, file: path)
+    }
+
+    /// Compiles config text; `file` names it in diagnostics and anchors relative paths.
+    public static func compile(text: String, file: String) -> ConfigCompilation {
+        var reader = NodeReader()
+        let root: YAMLNode
+        do {
+            guard let parsed = try YAMLParser.parse(text, file: file) else {
+                return ConfigCompilation(
+                    config: nil,
+                    diagnostics: [Diagnostic(.error, at: SourceLocation(file: file, line: 1, column: 1), "the config file is empty",
+                        hint: "start from config/demo.yaml")])
+            }
+            root = parsed
+        } catch {
+            return ConfigCompilation(config: nil, diagnostics: [error.diagnostic])
+        }
+        let config = decode(root, file: file, reader: &reader)
+        let diagnostics = reader.bag.all
+        return ConfigCompilation(config: reader.bag.hasErrors ? nil : config, diagnostics: diagnostics)
+    }
+
+    static func decode(_ root: YAMLNode, file: String, reader: inout NodeReader) -> AgentConfig? {
+        guard let f = reader.fields(root, "", allowed: topLevelKeys) else { return nil }
+        let baseDir = Files.directory(of: file)
+        let agent = decodeAgent(f["agent"], reader: &reader, baseDir: baseDir)
+        var boardAndFile: (Board, String)?
+        if let node = reader.require(f, "board", in: root, "") {
+            let dirs = f["boards_dir"].flatMap { reader.string($0, "boards_dir") }.map { Files.resolve($0, against: baseDir) }
+            boardAndFile = loadBoard(node, explicitDir: dirs, baseDir: baseDir, reader: &reader)
+        }
+        var sources: [SourceConfig] = []
+        var ids: [String: SourceLocation] = [:]
+        if let node = f["sources"], let items = reader.list(node, "sources") {
+            for (i, item) in items.enumerated() {
+                let path = "sources[\(i)]"
+                guard let s = SourceDecoder.decode(item, path, board: boardAndFile?.0, reader: &reader) else { continue }
+                if let first = ids[s.id] {
+                    reader.bag.error(item.location, join(path, "id"), "duplicate id '\(s.id)'",
+                        hint: "ids of sources and outputs must be unique; first used at line \(first.line)")
+                    continue
+                }
+                ids[s.id] = item.location
+                sources.append(s)
+            }
+        }
+        var outputs: [OutputConfig] = []
+        if let node = f["outputs"], let items = reader.list(node, "outputs") {
+            for (i, item) in items.enumerated() {
+                let path = "outputs[\(i)]"
+                guard let o = SourceDecoder.decodeOutput(item, path, board: boardAndFile?.0, reader: &reader) else { continue }
+                if let first = ids[o.id] {
+                    reader.bag.error(item.location, join(path, "id"), "duplicate id '\(o.id)'",
+                        hint: "ids of sources and outputs must be unique; first used at line \(first.line)")
+                    continue
+                }
+                ids[o.id] = item.location
+                outputs.append(o)
+            }
+        }
+        checkLineConflicts(sources: sources, outputs: outputs, root: root, reader: &reader)
+        var apps: [AppConfig] = []
+        if let node = f["apps"], let items = reader.list(node, "apps") {
+            for (i, item) in items.enumerated() {
+                if let app = loadApp(item, "apps[\(i)]", baseDir: baseDir, sources: sources, reader: &reader) {
+                    apps.append(app)
+                }
+            }
+        }
+        let uplink = f["uplink"].flatMap { SectionDecoder.uplink($0, reader: &reader) }
+        let ai = f["ai"].flatMap { SectionDecoder.ai($0, reader: &reader) }
+        guard let agent, let (board, boardFile) = boardAndFile else { return nil }
+        return AgentConfig(
+            file: file, agent: agent, board: board, boardFile: boardFile, sources: sources, outputs: outputs, apps: apps,
+            uplink: uplink, ai: ai)
+    }
+
+    static func decodeAgent(_ node: YAMLNode?, reader: inout NodeReader, baseDir: String) -> AgentSettings? {
+        var settings = AgentSettings(
+            name: "edgeflow", logLevel: "info", dataDir: Files.resolve("data", against: baseDir), ringCapacity: 4096,
+            dropPolicy: .dropOldest, view: "live")
+        guard let node else { return settings }
+        let allowed = ["name", "log_level", "data_dir", "ring", "view"]
+        guard let f = reader.fields(node, "agent", allowed: allowed) else { return nil }
+        if let n = f["name"], let v = reader.identifier(n, "agent.name") { settings.name = v }
+        if let n = f["log_level"], let v = reader.choice(n, "agent.log_level", ["trace", "debug", "info", "notice", "warning", "error", "critical"]) {
+            settings.logLevel = v
+        }
+        if let n = f["data_dir"], let v = reader.string(n, "agent.data_dir") { settings.dataDir = Files.resolve(v, against: baseDir) }
+        if let n = f["view"], let v = reader.choice(n, "agent.view", ["live", "log"]) { settings.view = v }
+        if let ring = f["ring"], let rf = reader.fields(ring, "agent.ring", allowed: ["capacity", "drop_policy"]) {
+            if let n = rf["capacity"], let c = reader.integer(n, "agent.ring.capacity", in: 2...(1 << 24)) {
+                if c & (c - 1) != 0 {
+                    var p = 1
+                    while p < c { p <<= 1 }
+                    reader.bag.error(n.location, "agent.ring.capacity", "\(c) is not a power of two",
+                        hint: "the ring indexes with a mask; use \(p >> 1) or \(p)")
+                } else {
+                    settings.ringCapacity = c
+                }
+            }
+            if let n = rf["drop_policy"], let v = reader.choice(n, "agent.ring.drop_policy", DropPolicy.allCases.map(\.rawValue)),
+                let p = DropPolicy(rawValue: v)
+            {
+                settings.dropPolicy = p
+            }
+        }
+        return settings
+    }
+
+    /// Finds a board by id in the boards directories, or by path when the value names a file.
+    static func loadBoard(_ node: YAMLNode, explicitDir: String?, baseDir: String, reader: inout NodeReader) -> (Board, String)? {
+        guard let value = reader.string(node, "board") else { return nil }
+        let candidates: [String]
+        var searched: [String] = []
+        if value.hasSuffix(".yaml") || value.contains("/") {
+            candidates = [Files.resolve(value, against: baseDir)]
+        } else {
+            let dirs = explicitDir.map { [$0] } ?? boardDirectories(baseDir: baseDir)
+            searched = dirs
+            candidates = dirs.map { "\($0)/\(value).yaml" }
+        }
+        guard let path = candidates.first(where: Files.exists) else {
+            let known = Set(searched.flatMap { dir in Files.list(dir).filter { $0.hasSuffix(".yaml") }.map { String($0.dropLast(5)) } })
+            let hint = suggestion(for: value, among: known.sorted())
+                ?? "looked in: \(searched.isEmpty ? candidates.joined(separator: ", ") : searched.joined(separator: ", "))"
+            reader.bag.error(node.location, "board", "no board '\(value)'", hint: hint)
+            return nil
+        }
+        do {
+            let text = try Files.readText(path)
+            guard let root = try YAMLParser.parse(text, file: path) else {
+                reader.bag.error(node.location, "board", "board file '\(path)' is empty")
+                return nil
+            }
+            var boardReader = NodeReader()
+            let board = Board.decode(root, reader: &boardReader)
+            reader.bag.merge(boardReader.bag)
+            return board.map { ($0, path) }
+        } catch let error as YAMLSyntaxError {
+            reader.bag.add(error.diagnostic)
+        } catch {
+            reader.bag.error(node.location, "board", "\(error)")
+        }
+        return nil
+    }
+
+    /// Where boards are looked up: beside the config's project, then the installed locations.
+    static func boardDirectories(baseDir: String) -> [String] {
+        ["\(baseDir)/../boards", "\(baseDir)/boards", "/etc/edgeflow/boards", "/usr/share/edgeflow/boards"]
+    }
+
+    static func checkLineConflicts(sources: [SourceConfig], outputs: [OutputConfig], root: YAMLNode, reader: inout NodeReader) {
+        var used: [String: String] = [:]
+        for s in sources {
+            guard case .gpio(let g) = s.kind else { continue }
+            for l in g.lines {
+                if let other = used[l.line] {
+                    reader.bag.error(root.location, "sources", "line \(l.line) is used by both '\(other)' and '\(s.id)'",
+                        hint: "a GPIO line can be requested once")
+                }
+                used[l.line] = s.id
+            }
+        }
+        for o in outputs {
+            if let other = used[o.line] {
+                reader.bag.error(root.location, "outputs", "line \(o.line) is used by both '\(other)' and '\(o.id)'",
+                    hint: "a GPIO line can be requested once")
+            }
+            used[o.line] = o.id
+        }
+    }
+
+    static func loadApp(_ node: YAMLNode, _ path: String, baseDir: String, sources: [SourceConfig], reader: inout NodeReader) -> AppConfig? {
+        var appPath: String?
+        var enabled = true
+        var pathNode = node
+        if node.scalarText != nil {
+            appPath = reader.string(node, path)
+        } else if let f = reader.fields(node, path, allowed: ["path", "enabled"]) {
+            if let p = reader.require(f, "path", in: node, path) {
+                pathNode = p
+                appPath = reader.string(p, join(path, "path"))
+            }
+            enabled = f["enabled"].flatMap { reader.bool($0, join(path, "enabled")) } ?? true
+        }
+        guard let appPath else { return nil }
+        let resolved = Files.resolve(appPath, against: baseDir)
+        let text: String
+        do {
+            text = try Files.readText(resolved)
+        } catch {
+            reader.bag.error(pathNode.location, path, "\(error)", hint: "app paths are relative to the config file")
+            return nil
+        }
+        var appReader = NodeReader()
+        var document: AppDocument?
+        do {
+            if let root = try YAMLParser.parse(text, file: resolved) {
+                document = AppDecoder.decode(root, reader: &appReader)
+            } else {
+                appReader.bag.error(SourceLocation(file: resolved, line: 1, column: 1), "", "the app file is empty")
+            }
+        } catch {
+            appReader.bag.add(error.diagnostic)
+        }
+        if let document {
+            for (i, s) in document.eventSources.enumerated() {
+                guard case .device(let sourceId, _) = s.kind else { continue }
+                if !sources.contains(where: { $0.id == sourceId }) {
+                    appReader.bag.error(s.channelId.location, "eventSources[\(i)].source", "no source '\(sourceId)' in the config",
+                        hint: suggestion(for: sourceId, among: sources.map(\.id)) ?? "device event sources name a source id of the config")
+                }
+            }
+        }
+        reader.bag.merge(appReader.bag)
+        guard let document else { return nil }
+        return AppConfig(path: resolved, enabled: enabled, document: document)
+    }
+}

@@ -1,0 +1,183 @@
+public import EdgeCore
+public import EdgeFlux
+
+/// The whole compiled configuration: what `edgeflow check` summarises and `edgeflow run`
+/// starts. Everything is validated and resolved (board lines, ids, units) before any I/O.
+public struct AgentConfig: Sendable {
+    /// The file it was read from.
+    public var file: String
+    /// Agent-wide settings.
+    public var agent: AgentSettings
+    /// The board the config runs on.
+    public var board: Board
+    /// Where the board file was found.
+    public var boardFile: String
+    /// Sources of samples, in config order; a sample's `source` is the index here.
+    public var sources: [SourceConfig]
+    /// Actuator outputs with their safety envelopes.
+    public var outputs: [OutputConfig]
+    /// Flow apps.
+    public var apps: [AppConfig]
+    /// Uplink settings (validated; transports arrive with the uplink issue).
+    public var uplink: UplinkConfig?
+    /// AI endpoint settings (validated; the ai action arrives with its own issue).
+    public var ai: AIConfig?
+}
+
+/// Agent-wide settings.
+public struct AgentSettings: Sendable {
+    /// Gateway name, used in logs and uplink metadata.
+    public var name: String
+    /// swift-log level name.
+    public var logLevel: String
+    /// Directory for the outbox and spool; relative paths are resolved against the config file.
+    public var dataDir: String
+    /// Sample ring capacity (power of two).
+    public var ringCapacity: Int
+    /// What a full ring drops.
+    public var dropPolicy: DropPolicy
+    /// How `run` shows activity: `live` (human-readable lines) or `log` (log records only).
+    public var view: String
+}
+
+/// A source of samples.
+public struct SourceConfig: Sendable {
+    /// Unique id; flows see it as `context.resource.resourceId`.
+    public var id: String
+    /// What kind of source.
+    public var kind: Kind
+    /// Names of the points in sample order: a sample's `point` is the index here.
+    public var pointNames: [String]
+    /// Units of the points, parallel to `pointNames` (empty when none).
+    public var pointUnits: [String]
+
+    /// The kinds of source.
+    public enum Kind: Sendable {
+        /// An in-process device whose points follow waveforms (stands in for a Modbus device).
+        case simulated(SimulatedDevice)
+        /// GPIO input lines.
+        case gpio(GPIOInputs)
+    }
+
+    /// `modbus` or `gpio`, as flows see it in `context.resource.resourceType`.
+    public var resourceType: String {
+        switch kind {
+        case .simulated: "modbus"
+        case .gpio: "gpio"
+        }
+    }
+}
+
+/// A simulated device: every `interval` each point produces the value of its waveform.
+public struct SimulatedDevice: Sendable {
+    /// Time between readings, in nanoseconds.
+    public var intervalNanoseconds: Int64
+    /// The points.
+    public var points: [SimulatedPoint]
+}
+
+/// One simulated point.
+public struct SimulatedPoint: Sendable, Equatable {
+    /// Point name (`temp`).
+    public var name: String
+    /// The signal shape.
+    public var waveform: Waveform
+    /// Unit for display (`degC`).
+    public var unit: String?
+
+    /// Signal shapes a simulated point can follow.
+    public enum Waveform: Sendable, Equatable {
+        /// A constant value.
+        case constant(Double)
+        /// A sine between `min` and `max` with the given period (ns).
+        case sine(min: Double, max: Double, periodNanoseconds: Int64)
+        /// A sawtooth from `min` to `max` over the period.
+        case ramp(min: Double, max: Double, periodNanoseconds: Int64)
+        /// `min` for half the period, then `max`.
+        case square(min: Double, max: Double, periodNanoseconds: Int64)
+        /// A bounded random walk with the given maximum step per reading.
+        case randomWalk(min: Double, max: Double, step: Double)
+    }
+}
+
+/// GPIO input lines read as one source.
+public struct GPIOInputs: Sendable {
+    /// The lines.
+    public var lines: [GPIOInputLine]
+}
+
+/// One GPIO input line.
+public struct GPIOInputLine: Sendable, Equatable {
+    /// The board's kernel name (`GPIO17`).
+    public var line: String
+    /// The chip label it lives on.
+    public var chipLabel: String
+    /// The line offset on its chip.
+    public var offset: Int
+    /// Point name flows use (`door`); defaults to the line name.
+    public var name: String
+    /// Which edges produce events: `rising`, `falling`, `both` or `none`.
+    public var edge: String
+    /// Bias: `as-is`, `pull-up`, `pull-down`, `disabled`.
+    public var bias: String
+    /// Whether the line is active-low.
+    public var activeLow: Bool
+    /// Debounce period in nanoseconds (0 = none).
+    public var debounceNanoseconds: Int64
+    /// On the simulated board: toggle the input every so often (ns); nil = stays low.
+    public var simulateToggleNanoseconds: Int64?
+}
+
+/// An actuator output with its safety envelope (S5).
+public struct OutputConfig: Sendable, Equatable {
+    /// Unique id; `gpio-write` actions name it.
+    public var id: String
+    /// The board's kernel line name.
+    public var line: String
+    /// The chip label.
+    public var chipLabel: String
+    /// The line offset.
+    public var offset: Int
+    /// The value driven on start, on shutdown and on recovery.
+    public var safeValue: Int
+    /// The minimum time between changes, in nanoseconds.
+    public var minHoldNanoseconds: Int64
+    /// Whether the line is active-low.
+    public var activeLow: Bool
+}
+
+/// A flow app listed in the config.
+public struct AppConfig: Sendable {
+    /// The app file as resolved.
+    public var path: String
+    /// Whether to run it.
+    public var enabled: Bool
+    /// The app document as parsed (structure validated).
+    public var document: AppDocument
+}
+
+/// Uplink settings.
+public struct UplinkConfig: Sendable {
+    /// `http` or `mqtt`.
+    public var transport: String
+    /// Endpoint URL (`https://...` or `mqtt://host:port`).
+    public var url: String
+    /// Batch window in nanoseconds.
+    public var batchIntervalNanoseconds: Int64
+    /// Spool cap in bytes.
+    public var spoolMaxBytes: Int64
+}
+
+/// AI endpoint settings.
+public struct AIConfig: Sendable {
+    /// Endpoint URL.
+    public var url: String
+    /// Default timeout in nanoseconds.
+    public var timeoutNanoseconds: Int64
+    /// Requests per minute.
+    public var requestsPerMinute: Int
+    /// Requests per day.
+    public var requestsPerDay: Int
+    /// Consecutive failures that open the circuit breaker.
+    public var breakerFailures: Int
+}

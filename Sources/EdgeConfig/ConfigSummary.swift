@@ -1,0 +1,69 @@
+import EdgeCore
+import EdgeFlux
+
+extension AgentConfig {
+    /// A one-screen, human summary of what the config will do, printed by `edgeflow check`.
+    public var summary: String {
+        var out: [String] = []
+        func row(_ label: String, _ text: String) { out.append(label.padding(8) + text) }
+        row("agent", "\(agent.name), log \(agent.logLevel), ring \(agent.ringCapacity) samples (\(agent.dropPolicy.rawValue)), data \(agent.dataDir)")
+        row("board", "\(board.id): \(board.name) (\(boardFile))")
+        row("sources", "\(sources.count)")
+        for s in sources {
+            switch s.kind {
+            case .simulated(let d):
+                let points = d.points.map { p in p.unit.map { "\(p.name) [\($0)]" } ?? p.name }.joined(separator: ", ")
+                out.append("  " + s.id.padding(12) + "simulated, every \(Quantity.formatDuration(d.intervalNanoseconds)): \(points)")
+            case .gpio(let g):
+                let lines = g.lines.map { l in
+                    let extra = [l.edge == "none" ? "no edges" : "\(l.edge) edges", l.bias == "as-is" ? nil : l.bias,
+                        l.debounceNanoseconds > 0 ? "debounce \(Quantity.formatDuration(l.debounceNanoseconds))" : nil,
+                        l.simulateToggleNanoseconds.map { "toggles every \(Quantity.formatDuration($0))" }]
+                    return "\(l.line) as \(l.name) (\(extra.compactMap { $0 }.joined(separator: ", ")))"
+                }
+                out.append("  " + s.id.padding(12) + "gpio: " + lines.joined(separator: "; "))
+            }
+        }
+        row("outputs", "\(outputs.count)")
+        for o in outputs {
+            let pin = board.line(named: o.line)?.line.pin.map { " (pin \($0))" } ?? ""
+            out.append("  " + o.id.padding(12) + "gpio \(o.line)\(pin), safe value \(o.safeValue), min hold \(Quantity.formatDuration(o.minHoldNanoseconds))")
+        }
+        row("apps", "\(apps.count)")
+        for a in apps {
+            let d = a.document
+            out.append("  " + d.appId.padding(12) + "\(a.path): \(d.channels.count) channels, \(d.eventSources.count) event sources, \(d.actions.count) actions\(a.enabled ? "" : " (disabled)")")
+        }
+        row("uplink", uplink.map { "\($0.transport) \($0.url), batches every \(Quantity.formatDuration($0.batchIntervalNanoseconds)), spool cap \(Quantity.formatSize($0.spoolMaxBytes))" } ?? "none (readings go to the local outbox)")
+        row("ai", ai.map { "\($0.url), timeout \(Quantity.formatDuration($0.timeoutNanoseconds)), \($0.requestsPerMinute)/min, \($0.requestsPerDay)/day, breaker after \($0.breakerFailures) failures" } ?? "none")
+        return out.joined(separator: "\n")
+    }
+}
+
+extension String {
+    /// The string left-aligned in a column of `width` (at least one space after it).
+    func padding(_ width: Int) -> String {
+        count >= width ? self + " " : self + String(repeating: " ", count: width - count)
+    }
+}
+
+/// What `edgeflow check` prints and returns, shared by the command and the golden tests.
+public struct CheckReport: Sendable {
+    /// Text for standard output (the summary, or nothing).
+    public var output: String
+    /// Text for standard error (diagnostics).
+    public var errors: String
+    /// 0 valid, 2 invalid.
+    public var exitCode: Int32
+
+    /// Compiles `file` and renders the outcome.
+    public static func run(file: String, quiet: Bool = false) -> CheckReport {
+        let compilation = ConfigCompiler.compile(file: file)
+        let diagnostics = compilation.diagnostics.map(\.description).joined(separator: "\n")
+        guard let config = compilation.config else {
+            let count = compilation.diagnostics.filter { $0.severity == .error }.count
+            return CheckReport(output: "", errors: diagnostics + "\n\(file): \(count) error\(count == 1 ? "" : "s")", exitCode: 2)
+        }
+        return CheckReport(output: quiet ? "" : "\(file): OK\n" + config.summary, errors: diagnostics, exitCode: 0)
+    }
+}

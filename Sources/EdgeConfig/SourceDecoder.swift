@@ -1,0 +1,166 @@
+import EdgeCore
+
+/// Decodes `sources:` and `outputs:` entries, resolving GPIO lines against the board.
+enum SourceDecoder {
+    static let sourceTypes = ["simulated", "gpio"]
+
+    static func decode(_ node: YAMLNode, _ path: String, board: Board?, reader: inout NodeReader) -> SourceConfig? {
+        let allowed = ["id", "type", "interval", "points", "lines"]
+        guard let f = reader.fields(node, path, allowed: allowed) else { return nil }
+        let id = reader.require(f, "id", in: node, path).flatMap { reader.identifier($0, join(path, "id")) }
+        let type = reader.require(f, "type", in: node, path).flatMap { reader.choice($0, join(path, "type"), sourceTypes) }
+        guard let id, let type else { return nil }
+        switch type {
+        case "simulated":
+            if let n = f["lines"] { reader.bag.error(n.location, join(path, "lines"), "'lines' does not apply to a simulated source") }
+            // Points are checked even when the interval is wrong, so one pass shows every problem.
+            let interval = reader.require(f, "interval", in: node, path).flatMap {
+                reader.duration($0, join(path, "interval"), in: 10_000_000...86_400_000_000_000)
+            }
+            guard let pointsNode = reader.require(f, "points", in: node, path),
+                let items = reader.list(pointsNode, join(path, "points"))
+            else { return nil }
+            var points: [SimulatedPoint] = []
+            for (i, item) in items.enumerated() {
+                let pp = join(path, "points[\(i)]")
+                guard let p = decodeSimPoint(item, pp, reader: &reader) else { continue }
+                if points.contains(where: { $0.name == p.name }) {
+                    reader.bag.error(item.location, join(pp, "name"), "duplicate point name '\(p.name)'")
+                    continue
+                }
+                points.append(p)
+            }
+            if items.isEmpty { reader.bag.error(pointsNode.location, join(path, "points"), "a source needs at least one point") }
+            guard let interval else { return nil }
+            return SourceConfig(
+                id: id, kind: .simulated(SimulatedDevice(intervalNanoseconds: interval, points: points)),
+                pointNames: points.map(\.name), pointUnits: points.map { $0.unit ?? "" })
+        default:
+            for key in ["interval", "points"] {
+                if let n = f[key] { reader.bag.error(n.location, join(path, key), "'\(key)' does not apply to a gpio source") }
+            }
+            guard let linesNode = reader.require(f, "lines", in: node, path), let items = reader.list(linesNode, join(path, "lines"))
+            else { return nil }
+            var lines: [GPIOInputLine] = []
+            for (i, item) in items.enumerated() {
+                let lp = join(path, "lines[\(i)]")
+                guard let l = decodeInputLine(item, lp, board: board, reader: &reader) else { continue }
+                if lines.contains(where: { $0.name == l.name }) {
+                    reader.bag.error(item.location, join(lp, "name"), "duplicate point name '\(l.name)'")
+                    continue
+                }
+                lines.append(l)
+            }
+            if items.isEmpty { reader.bag.error(linesNode.location, join(path, "lines"), "a gpio source needs at least one line") }
+            return SourceConfig(id: id, kind: .gpio(GPIOInputs(lines: lines)), pointNames: lines.map(\.name), pointUnits: [])
+        }
+    }
+
+    static func decodeSimPoint(_ node: YAMLNode, _ path: String, reader: inout NodeReader) -> SimulatedPoint? {
+        let allowed = ["name", "waveform", "min", "max", "period", "value", "step", "unit"]
+        guard let f = reader.fields(node, path, allowed: allowed) else { return nil }
+        let name = reader.require(f, "name", in: node, path).flatMap { reader.identifier($0, join(path, "name")) }
+        let shapes = ["constant", "sine", "ramp", "square", "random-walk"]
+        let shape = reader.require(f, "waveform", in: node, path).flatMap { reader.choice($0, join(path, "waveform"), shapes) }
+        let unit = f["unit"].flatMap { reader.string($0, join(path, "unit")) }
+        guard let name, let shape else { return nil }
+        func num(_ key: String) -> Double? {
+            reader.require(f, key, in: node, path).flatMap { reader.number($0, join(path, key)) }
+        }
+        func period() -> Int64? {
+            reader.require(f, "period", in: node, path).flatMap {
+                reader.duration($0, join(path, "period"), in: 10_000_000...86_400_000_000_000)
+            }
+        }
+        func refuse(_ keys: [String]) {
+            for key in keys { if let n = f[key] { reader.bag.error(n.location, join(path, key), "'\(key)' does not apply to a \(shape) waveform") } }
+        }
+        var waveform: SimulatedPoint.Waveform?
+        switch shape {
+        case "constant":
+            refuse(["min", "max", "period", "step"])
+            if let v = num("value") { waveform = .constant(v) }
+        case "random-walk":
+            refuse(["period", "value"])
+            if let lo = num("min"), let hi = num("max"), let step = num("step") {
+                waveform = checkedRange(lo, hi, node, path, &reader) ? .randomWalk(min: lo, max: hi, step: step) : nil
+            }
+        default:
+            refuse(["value", "step"])
+            if let lo = num("min"), let hi = num("max"), let p = period(), checkedRange(lo, hi, node, path, &reader) {
+                switch shape {
+                case "sine": waveform = .sine(min: lo, max: hi, periodNanoseconds: p)
+                case "ramp": waveform = .ramp(min: lo, max: hi, periodNanoseconds: p)
+                default: waveform = .square(min: lo, max: hi, periodNanoseconds: p)
+                }
+            }
+        }
+        guard let waveform else { return nil }
+        return SimulatedPoint(name: name, waveform: waveform, unit: unit)
+    }
+
+    static func checkedRange(_ lo: Double, _ hi: Double, _ node: YAMLNode, _ path: String, _ reader: inout NodeReader) -> Bool {
+        if lo > hi {
+            reader.bag.error(node.location, join(path, "min"), "min (\(JSONValue.formatNumber(lo))) is greater than max (\(JSONValue.formatNumber(hi)))")
+            return false
+        }
+        return true
+    }
+
+    /// Resolves a line name on the board, reporting unknown names with a suggestion.
+    static func resolveLine(_ node: YAMLNode, _ path: String, board: Board?, reader: inout NodeReader) -> (String, Board.Chip, Board.Line)? {
+        guard let name = reader.string(node, path) else { return nil }
+        guard let board else { return nil }
+        guard let (chip, line) = board.line(named: name) else {
+            var hint = suggestion(for: name, among: board.lineNames)
+            if name.hasPrefix("gpiochip") || name.allSatisfy(\.isNumber) {
+                hint = "name lines by their kernel names as listed in the board file (e.g. GPIO17), not by number"
+            }
+            reader.bag.error(node.location, path, "board '\(board.id)' has no line '\(name)'", hint: hint)
+            return nil
+        }
+        return (name, chip, line)
+    }
+
+    static func decodeInputLine(_ node: YAMLNode, _ path: String, board: Board?, reader: inout NodeReader) -> GPIOInputLine? {
+        let allowed = ["line", "name", "edge", "bias", "active_low", "debounce", "simulate"]
+        guard let f = reader.fields(node, path, allowed: allowed) else { return nil }
+        let resolved = reader.require(f, "line", in: node, path).flatMap { resolveLine($0, join(path, "line"), board: board, reader: &reader) }
+        let name = f["name"].flatMap { reader.identifier($0, join(path, "name")) }
+        let edge = f["edge"].flatMap { reader.choice($0, join(path, "edge"), ["rising", "falling", "both", "none"]) } ?? "both"
+        let bias = f["bias"].flatMap { reader.choice($0, join(path, "bias"), ["as-is", "pull-up", "pull-down", "disabled"]) } ?? "as-is"
+        let activeLow = f["active_low"].flatMap { reader.bool($0, join(path, "active_low")) } ?? false
+        let debounce = f["debounce"].flatMap { reader.duration($0, join(path, "debounce"), in: 0...1_000_000_000) } ?? 0
+        var toggle: Int64?
+        if let s = f["simulate"] {
+            let sp = join(path, "simulate")
+            if let board, !board.simulated {
+                reader.bag.error(s.location, sp, "'simulate' only applies on the simulated board",
+                    hint: "board '\(board.id)' has real lines; remove 'simulate'")
+            } else if let sf = reader.fields(s, sp, allowed: ["toggle_every"]),
+                let t = reader.require(sf, "toggle_every", in: s, sp)
+            {
+                toggle = reader.duration(t, join(sp, "toggle_every"), in: 10_000_000...86_400_000_000_000)
+            }
+        }
+        guard let (lineName, chip, line) = resolved else { return nil }
+        return GPIOInputLine(
+            line: lineName, chipLabel: chip.label, offset: line.offset, name: name ?? lineName, edge: edge, bias: bias,
+            activeLow: activeLow, debounceNanoseconds: debounce, simulateToggleNanoseconds: toggle)
+    }
+
+    static func decodeOutput(_ node: YAMLNode, _ path: String, board: Board?, reader: inout NodeReader) -> OutputConfig? {
+        let allowed = ["id", "type", "line", "safe_value", "min_hold", "active_low"]
+        guard let f = reader.fields(node, path, allowed: allowed) else { return nil }
+        let id = reader.require(f, "id", in: node, path).flatMap { reader.identifier($0, join(path, "id")) }
+        _ = reader.require(f, "type", in: node, path).flatMap { reader.choice($0, join(path, "type"), ["gpio"]) }
+        let resolved = reader.require(f, "line", in: node, path).flatMap { resolveLine($0, join(path, "line"), board: board, reader: &reader) }
+        let safe = reader.require(f, "safe_value", in: node, path).flatMap { reader.integer($0, join(path, "safe_value"), in: 0...1) }
+        let hold = f["min_hold"].flatMap { reader.duration($0, join(path, "min_hold"), in: 0...3_600_000_000_000) } ?? 0
+        let activeLow = f["active_low"].flatMap { reader.bool($0, join(path, "active_low")) } ?? false
+        guard let id, let (lineName, chip, line) = resolved, let safe else { return nil }
+        return OutputConfig(
+            id: id, line: lineName, chipLabel: chip.label, offset: line.offset, safeValue: safe, minHoldNanoseconds: hold,
+            activeLow: activeLow)
+    }
+}

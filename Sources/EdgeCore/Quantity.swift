@@ -1,0 +1,64 @@
+/// Parsing and printing of durations and sizes with units, as config files write them.
+public enum Quantity {
+    /// `500ms`, `10s`, `1.5s`, `5m`, `2h`, `1d`, `250us`, `100ns` → nanoseconds; nil if malformed.
+    /// A bare number is refused: a unitless "10" is the classic seconds-or-milliseconds trap.
+    public static func parseDuration(_ text: String) -> Int64? {
+        let units: [(String, Double)] = [
+            ("ns", 1), ("us", 1e3), ("µs", 1e3), ("ms", 1e6), ("s", 1e9), ("m", 60e9), ("h", 3600e9), ("d", 86400e9),
+        ]
+        return parse(text, units: units)
+    }
+
+    /// `512B`, `64KiB`, `16MiB`, `1GiB`, `10kB`, `5MB`, `1GB` → bytes; nil if malformed.
+    public static func parseSize(_ text: String) -> Int64? {
+        let units: [(String, Double)] = [
+            ("B", 1), ("KiB", 1024), ("MiB", 1_048_576), ("GiB", 1_073_741_824),
+            ("kB", 1000), ("KB", 1000), ("MB", 1e6), ("GB", 1e9),
+        ]
+        return parse(text, units: units)
+    }
+
+    private static func parse(_ text: String, units: [(String, Double)]) -> Int64? {
+        let trimmed = text.trimmingSpaces()
+        let digits = trimmed.prefix { $0.isASCII && ($0.isNumber || $0 == ".") }
+        let unit = trimmed.dropFirst(digits.count).trimmingSpaces()
+        guard !digits.isEmpty, digits.filter({ $0 == "." }).count <= 1, digits.last != ".",
+            let number = Double(digits),
+            let scale = units.first(where: { $0.0 == unit })?.1
+        else { return nil }
+        let value = number * scale
+        guard value.isFinite, value < 9.2e18 else { return nil }
+        return Int64(value.rounded())
+    }
+
+    /// The shortest readable form of a duration: `500ms`, `10s`, `2m`, `1h`.
+    public static func formatDuration(_ ns: Int64) -> String {
+        let units: [(String, Int64)] = [("d", 86_400_000_000_000), ("h", 3_600_000_000_000), ("m", 60_000_000_000),
+            ("s", 1_000_000_000), ("ms", 1_000_000), ("us", 1000)]
+        for (name, scale) in units where ns >= scale && ns % scale == 0 { return "\(ns / scale)\(name)" }
+        for (name, scale) in units where ns >= scale {
+            return "\(JSONValue.formatNumber(Double(ns) / Double(scale)))\(name)"
+        }
+        return "\(ns)ns"
+    }
+
+    /// The shortest readable form of a size in binary units: `64MiB`, `512B`.
+    public static func formatSize(_ bytes: Int64) -> String {
+        let units: [(String, Int64)] = [("GiB", 1_073_741_824), ("MiB", 1_048_576), ("KiB", 1024)]
+        for (name, scale) in units where bytes >= scale && bytes % scale == 0 { return "\(bytes / scale)\(name)" }
+        return "\(bytes)B"
+    }
+}
+
+extension StringProtocol {
+    /// The text without leading and trailing spaces and tabs.
+    public func trimmingSpaces() -> String {
+        let scalars = unicodeScalars.drop { $0 == " " || $0 == "\t" }
+        var end = scalars.endIndex
+        while end > scalars.startIndex {
+            let prev = scalars.index(before: end)
+            if scalars[prev] == " " || scalars[prev] == "\t" { end = prev } else { break }
+        }
+        return String(String.UnicodeScalarView(scalars[scalars.startIndex..<end]))
+    }
+}
