@@ -84,7 +84,7 @@ let package = Package(
         ),
         .testTarget(
             name: "EdgeIntegrationTests",
-            dependencies: ["EdgeModbus", "EdgeConfig", "EdgeTestSupport"],
+            dependencies: ["EdgeModbus", "EdgeConfig", "EdgeUplink", "EdgeTestSupport"],
             swiftSettings: swiftSettings
         ),
     ]

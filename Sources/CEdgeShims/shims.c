@@ -33,6 +33,10 @@ int edgeflow_curl_setopt_write_function(void *curl, size_t (*fn)(char *, size_t,
     return (int)curl_easy_setopt((CURL *)curl, CURLOPT_WRITEFUNCTION, fn);
 }
 
+int edgeflow_curl_setopt_header_function(void *curl, size_t (*fn)(char *, size_t, size_t, void *)) {
+    return (int)curl_easy_setopt((CURL *)curl, CURLOPT_HEADERFUNCTION, fn);
+}
+
 int edgeflow_curl_getinfo_long(void *curl, int info, long *value) {
     return (int)curl_easy_getinfo((CURL *)curl, (CURLINFO)info, value);
 }

@@ -31,6 +31,7 @@ int edgeflow_curl_setopt_long(void *curl, int option, long value);
 int edgeflow_curl_setopt_string(void *curl, int option, const char *value);
 int edgeflow_curl_setopt_pointer(void *curl, int option, void *value);
 int edgeflow_curl_setopt_write_function(void *curl, size_t (*fn)(char *, size_t, size_t, void *));
+int edgeflow_curl_setopt_header_function(void *curl, size_t (*fn)(char *, size_t, size_t, void *));
 int edgeflow_curl_getinfo_long(void *curl, int info, long *value);
 
 /* The libgpiod API version this binary was compiled against (1 or 2): v1 and v2 differ
