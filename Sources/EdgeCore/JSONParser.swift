@@ -80,7 +80,7 @@ private struct JSONByteParser {
         case UInt8(ascii: "f"): return try parseLiteral("false", .bool(false))
         case UInt8(ascii: "n"): return try parseLiteral("null", .null)
         case UInt8(ascii: "-"), UInt8(ascii: "0")...UInt8(ascii: "9"): return try parseNumber()
-        default: throw error("expected a JSON value but found \(describeCurrent())")
+        default: throw error("expected a JSON value but found \(describeWord())")
         }
     }
 

@@ -47,7 +47,7 @@ public func evaluateForCLI(
     case .failure(let e): return failure("error: --context is not valid JSON: \(e)")
     }
     switch parseOption(event, default: .null) {
-    case .success(let v): eventValue = event == nil ? nil : v
+    case .success(let v): eventValue = event == nil ? JSONValue?.none : .some(v)
     case .failure(let e): return failure("error: --event is not valid JSON: \(e)")
     }
     var environment = EvaluationEnvironment(payload: payloadValue, context: contextValue, clock: clock)

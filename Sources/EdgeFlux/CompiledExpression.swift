@@ -9,7 +9,10 @@ public struct CompiledExpression: Sendable {
     public let constantValue: JSONValue?
     private let program: Program
     private let jsonCode: ValueCode
-    private let slotCode: ValueCode?
+    /// Slot-mode code, or the JSON code when there is no table. Not optional: binding an
+    /// optional closure copies it, and the retain and release of that copy doubled the cost of
+    /// a small condition.
+    private let slotCode: ValueCode
 
     /// Parses, checks and compiles `source`.
     public init(_ source: String, options: CompileOptions = CompileOptions()) throws(ExpressionError) {
@@ -23,13 +26,19 @@ public struct CompiledExpression: Sendable {
         source = parsed.source
         if case .literal(let value) = node { constantValue = value } else { constantValue = nil }
         program = Program(node: node, table: table)
-        jsonCode = ClosureCompiler(table: nil).value(node)
-        slotCode = table.map { ClosureCompiler(table: $0).value(node) }
+        let json = ClosureCompiler(table: nil).value(node)
+        jsonCode = json
+        slotCode = table.map { ClosureCompiler(table: $0).value(node) } ?? json
     }
 
     /// The value of the expression in `environment`.
     public func evaluate(_ environment: EvaluationEnvironment) -> JSONValue {
-        program.run(environment, json: jsonCode, slots: slotCode)
+        switch program.route(environment) {
+        case .json: return jsonCode(environment)
+        case .slots: return slotCode(environment)
+        case .slotsWithWholePayload: return slotCode(program.withWholePayload(environment))
+        case .materialised: return jsonCode(environment.materialised())
+        }
     }
 }
 
@@ -56,7 +65,8 @@ public struct CompiledCondition: Sendable {
     public let alwaysBoolean: Bool
     private let program: Program
     private let jsonCode: BoolCode
-    private let slotCode: BoolCode?
+    /// Slot-mode code, or the JSON code when there is no table (see `CompiledExpression`).
+    private let slotCode: BoolCode
     private let value: CompiledExpression
 
     /// The condition of an action without one: always satisfied.
@@ -82,14 +92,20 @@ public struct CompiledCondition: Sendable {
         default: alwaysBoolean = false
         }
         program = Program(node: node, table: table)
-        jsonCode = ClosureCompiler(table: nil).condition(node)
-        slotCode = table.map { ClosureCompiler(table: $0).condition(node) }
+        let json = ClosureCompiler(table: nil).condition(node)
+        jsonCode = json
+        slotCode = table.map { ClosureCompiler(table: $0).condition(node) } ?? json
         value = CompiledExpression(parsed)
     }
 
     /// Whether the condition holds: true only if its value is the boolean `true`.
     public func evaluate(_ environment: EvaluationEnvironment) -> Bool {
-        program.run(environment, json: jsonCode, slots: slotCode)
+        switch program.route(environment) {
+        case .json: return jsonCode(environment)
+        case .slots: return slotCode(environment)
+        case .slotsWithWholePayload: return slotCode(program.withWholePayload(environment))
+        case .materialised: return jsonCode(environment.materialised())
+        }
     }
 
     /// The condition's value, telling a non-boolean apart from `false`.

@@ -52,13 +52,22 @@ extension ClosureCompiler {
         case 1: return parts[0]
         case 2:
             let (a, b) = (parts[0], parts[1])
-            return { env in a(env) && b(env) }
+            return { env in
+                guard a(env) else { return false }
+                return b(env)
+            }
         case 3:
             let (a, b, c) = (parts[0], parts[1], parts[2])
-            return { env in a(env) && b(env) && c(env) }
+            return { env in
+                guard a(env), b(env) else { return false }
+                return c(env)
+            }
         case 4:
             let (a, b, c, d) = (parts[0], parts[1], parts[2], parts[3])
-            return { env in a(env) && b(env) && c(env) && d(env) }
+            return { env in
+                guard a(env), b(env), c(env) else { return false }
+                return d(env)
+            }
         default:
             return { env in
                 for part in parts where !part(env) { return false }

@@ -35,6 +35,11 @@ public struct SlotReadings {
     public let values: UnsafeBufferPointer<Double>
     /// Qualities by slot.
     public let qualities: UnsafeBufferPointer<SampleQuality>
+    /// The table's identity and size, kept as plain values so the per-evaluation check that
+    /// compiled code matches these slots touches no reference (a retain there cost more than
+    /// the whole condition).
+    let tableIdentity: ObjectIdentifier
+    let tableCount: Int
 
     /// Wraps borrowed buffers; both must have at least `table.count` elements to be read
     /// through the fast path (shorter buffers are read safely, missing slots as absent).
@@ -44,11 +49,13 @@ public struct SlotReadings {
         self.table = table
         self.values = values
         self.qualities = qualities
+        tableIdentity = ObjectIdentifier(table)
+        tableCount = table.count
     }
 
     /// Whether every slot of the table can be read without bounds checks.
     @inline(__always)
-    var coversTable: Bool { values.count >= table.count && qualities.count >= table.count }
+    var coversTable: Bool { values.count >= tableCount && qualities.count >= tableCount }
 
     /// A point's value, or nil when absent (bounds-checked).
     public func value(at slot: Int) -> Double? {

@@ -18,7 +18,7 @@ struct Token: Sendable {
     /// How the token is named in "expected X but found Y" messages.
     var described: String {
         switch kind {
-        case .end: return "end of expression"
+        case .end: return text == "}" ? "'}'" : "end of expression"
         case .number: return "number \(text)"
         case .string: return "string \(text.count > 32 ? String(text.prefix(32)) + "..." : text)"
         case .identifier(let name): return "name '\(name)'"

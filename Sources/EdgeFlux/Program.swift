@@ -3,28 +3,43 @@ import EdgeCore
 /// What every compiled form shares: which slot table its slot-mode code assumes, and whether
 /// that code needs `payload` as a whole JSON object. It picks the code to run for an environment.
 struct Program: Sendable {
-    let table: PointSlotTable?
+    let tableIdentity: ObjectIdentifier?
     let needsWholePayload: Bool
 
     init(node: Node, table: PointSlotTable?) {
-        self.table = table
+        tableIdentity = table.map(ObjectIdentifier.init)
         needsWholePayload = Program.usesWholePayload(node)
     }
 
-    /// Runs slot-mode code when the environment's slots follow this program's table, else JSON
-    /// code; a slot-backed payload becomes JSON only when nothing else can read it.
+    /// Which code an environment needs.
+    enum Route {
+        /// JSON code on the environment as it is.
+        case json
+        /// Slot-mode code on the environment as it is.
+        case slots
+        /// Slot-mode code on a copy whose `payload` was built from the slots.
+        case slotsWithWholePayload
+        /// JSON code on a copy whose slots were turned into a JSON payload.
+        case materialised
+    }
+
+    /// Slot-mode code runs when the environment's slots follow this program's table and cover
+    /// it; a slot-backed payload becomes JSON only when nothing else can read it. This returns
+    /// a route rather than taking the code as generic closure parameters on purpose: passing a
+    /// stored closure through a generic parameter needs a reabstraction thunk, which allocated
+    /// on every evaluation.
     @inline(__always)
-    func run<R>(
-        _ env: EvaluationEnvironment, json: (EvaluationEnvironment) -> R, slots: ((EvaluationEnvironment) -> R)?
-    ) -> R {
-        guard let readings = env.slots else { return json(env) }
-        if let slots, let table, readings.table === table, readings.coversTable {
-            guard needsWholePayload else { return slots(env) }
-            var copy = env
-            copy.payload = readings.payloadObject()
-            return slots(copy)
-        }
-        return json(env.materialised())
+    func route(_ env: EvaluationEnvironment) -> Route {
+        guard let readings = env.slots else { return .json }
+        guard readings.tableIdentity == tableIdentity, readings.coversTable else { return .materialised }
+        return needsWholePayload ? .slotsWithWholePayload : .slots
+    }
+
+    /// The environment slot-mode code needs when the payload is also used whole.
+    func withWholePayload(_ env: EvaluationEnvironment) -> EvaluationEnvironment {
+        var copy = env
+        copy.payload = env.slots?.payloadObject() ?? env.payload
+        return copy
     }
 
     /// Whether `payload` (or `event.payload`, which is `payload` on the first hop) is used
