@@ -23,6 +23,19 @@ public struct ExpressionError: Error, Sendable, Equatable, CustomStringConvertib
         return out
     }
 
+    /// The 1-based line and column of the error inside a multi-line `source` (a YAML block
+    /// template, say), for tools that report positions per line. `column` itself counts the
+    /// whole string, line breaks included.
+    public func lineAndColumn(in source: String) -> (line: Int, column: Int) {
+        var line = 1
+        var lineStart = 0
+        for (index, scalar) in source.unicodeScalars.enumerated() where index < column - 1 && scalar == "\n" {
+            line += 1
+            lineStart = index + 1
+        }
+        return (line, column - lineStart)
+    }
+
     /// The source on one line with a caret under the column, then the message and hint; what
     /// the CLI prints. Tabs and line breaks are shown as spaces so the caret lines up.
     public func rendered(source: String) -> String {

@@ -3,10 +3,13 @@ import EdgeCore
 /// What every compiled form shares: which slot table its slot-mode code assumes, and whether
 /// that code needs `payload` as a whole JSON object. It picks the code to run for an environment.
 struct Program: Sendable {
+    /// Held so its identity cannot be reused by another table while this program lives.
+    let table: PointSlotTable?
     let tableIdentity: ObjectIdentifier?
     let needsWholePayload: Bool
 
     init(node: Node, table: PointSlotTable?) {
+        self.table = table
         tableIdentity = table.map(ObjectIdentifier.init)
         needsWholePayload = Program.usesWholePayload(node)
     }

@@ -152,6 +152,13 @@ let expressionErrorCases: [ErrorCase] = [
             #expect(lines[1] == String(repeating: " ", count: 15) + "^")
             #expect(lines[2].hasPrefix("error: column 16: expected a value"))
         }
+        do {
+            _ = try Template("line one\n  ${payload.a +}")
+            Issue.record("compiled")
+        } catch {
+            #expect(error.column == 25)
+            #expect(error.lineAndColumn(in: "line one\n  ${payload.a +}") == (2, 16))
+        }
         let error = ExpressionError(column: 3, message: "m", hint: "h")
         #expect(error.description == "column 3: m (hint: h)")
         #expect(error.rendered(source: "abc") == "abc\n  ^\nerror: column 3: m\nhint: h")
