@@ -15,19 +15,43 @@ public struct ParsedExpression: Sendable {
         let tokens = try Lexer.tokenize(Array(source.unicodeScalars))
         var parser = Parser(tokens: tokens)
         let syntax = try parser.parseAll()
-        self.init(
-            source: source, options: options, node: try Resolver(allowsResult: options.allowsResult).resolve(syntax))
+        var resolver = Resolver(allowsResult: options.allowsResult)
+        let node = try resolver.resolve(syntax)
+        self.init(source: source, options: options, node: node, payloadReferences: resolver.payloadReferences)
     }
 
-    init(source: String, options: CompileOptions, node: Node) {
+    init(source: String, options: CompileOptions, node: Node, payloadReferences: [PayloadReference] = []) {
         self.source = source
         self.options = options
         self.node = node
+        self.payloadReferences = payloadReferences
     }
+
+    /// Every `payload.<name>` (and `event.payload.<name>`) the expression reads, so the config
+    /// compiler can check names against a device source's points and warn about a misspelt one.
+    public let payloadReferences: [PayloadReference]
 
     /// The value, when the expression does not depend on its environment (e.g. `1 + 2`).
     public var constantValue: JSONValue? {
         if case .literal(let value) = Folder.fold(node) { return value }
         return nil
+    }
+}
+
+/// A `payload.<name>` read in an expression or template: the name and the 1-based column of
+/// the name in the source (the whole field for templates).
+public struct PayloadReference: Sendable, Equatable {
+    /// The member name, e.g. `temp`.
+    public var name: String
+    /// Where the name starts.
+    public var column: Int
+    /// True for `event.payload.<name>` (the trigger's payload, which is this message only on the first hop).
+    public var viaEvent: Bool
+
+    /// Creates a reference.
+    public init(name: String, column: Int, viaEvent: Bool) {
+        self.name = name
+        self.column = column
+        self.viaEvent = viaEvent
     }
 }

@@ -5,6 +5,12 @@ import EdgeCore
 /// into a literal. The tree's depth was bounded by the parser, so recursion here is bounded.
 struct Resolver {
     let allowsResult: Bool
+    /// Every `payload.<name>` and `event.payload.<name>` met, in source order.
+    private(set) var payloadReferences: [PayloadReference] = []
+
+    init(allowsResult: Bool) {
+        self.allowsResult = allowsResult
+    }
 
     private var rootNames: String {
         allowsResult
@@ -12,7 +18,7 @@ struct Resolver {
             : "payload, context, event.payload and event.context"
     }
 
-    func resolve(_ syntax: Syntax) throws(ExpressionError) -> Node {
+    mutating func resolve(_ syntax: Syntax) throws(ExpressionError) -> Node {
         switch syntax.kind {
         case .number(let n): return .literal(.number(n))
         case .string(let s): return .literal(.string(s))
@@ -73,7 +79,7 @@ struct Resolver {
         }
     }
 
-    private func resolveMember(_ base: Syntax, _ key: String, column: Int) throws(ExpressionError) -> Node {
+    private mutating func resolveMember(_ base: Syntax, _ key: String, column: Int) throws(ExpressionError) -> Node {
         if case .identifier("event") = base.kind {
             switch key {
             case "payload": return .root(.eventPayload)
@@ -84,10 +90,24 @@ struct Resolver {
                     hint: "use event.payload or event.context")
             }
         }
+        switch base.kind {
+        case .identifier("payload"):
+            payloadReferences.append(PayloadReference(name: key, column: column, viaEvent: false))
+        case .member(let inner, "payload"):
+            if case .identifier("event") = inner.kind {
+                payloadReferences.append(PayloadReference(name: key, column: column, viaEvent: true))
+            }
+        case .index(let inner, let index):
+            if case .identifier("event") = inner.kind, case .string("payload") = index.kind {
+                payloadReferences.append(PayloadReference(name: key, column: column, viaEvent: true))
+            }
+        default:
+            break
+        }
         return .member(try resolve(base), key)
     }
 
-    private func resolveCall(_ callee: Syntax, _ arguments: [Syntax]) throws(ExpressionError) -> Node {
+    private mutating func resolveCall(_ callee: Syntax, _ arguments: [Syntax]) throws(ExpressionError) -> Node {
         let name: String
         switch callee.kind {
         case .identifier(let identifier):

@@ -19,6 +19,7 @@ public struct Template: Sendable {
         self.source = source
         let scalars = Array(source.unicodeScalars)
         var parts: [Part] = []
+        var references: [PayloadReference] = []
         var text = String.UnicodeScalarView()
         var index = 0
         while index < scalars.count {
@@ -35,13 +36,16 @@ public struct Template: Sendable {
             }
             var parser = Parser(tokens: tokens)
             let syntax = try parser.parseAll()
-            let node = try Resolver(allowsResult: options.allowsResult).resolve(syntax)
+            var resolver = Resolver(allowsResult: options.allowsResult)
+            let node = try resolver.resolve(syntax)
+            references += resolver.payloadReferences
             let expressionSource = String(String.UnicodeScalarView(scalars[(index + 2)..<close]))
             if !text.isEmpty {
                 parts.append(.text(String(text)))
                 text = String.UnicodeScalarView()
             }
-            let parsed = ParsedExpression(source: expressionSource, options: options, node: node)
+            let parsed = ParsedExpression(
+                source: expressionSource, options: options, node: node, payloadReferences: resolver.payloadReferences)
             let compiled = CompiledExpression(parsed)
             if let constant = compiled.constantValue {
                 // A constant part is text known now; merge it with its neighbours.
@@ -53,7 +57,12 @@ public struct Template: Sendable {
         }
         if !text.isEmpty { parts.append(.text(String(text))) }
         self.parts = parts
+        self.payloadReferences = references
     }
+
+    /// Every `payload.<name>` (and `event.payload.<name>`) the template reads, with columns in
+    /// the whole string; see `ParsedExpression.payloadReferences`.
+    public let payloadReferences: [PayloadReference]
 
     /// Whether the template has no expression parts (its text is `render` of any environment).
     public var isConstant: Bool {

@@ -136,6 +136,19 @@ import Testing
         #expect(try !CompiledCondition("payload.n").alwaysBoolean)
     }
 
+    @Test func payloadReferencesListNamesAndColumns() throws {
+        let parsed = try ParsedExpression(
+            #"payload.temp > 80 && event.payload["p s"] < 2 && payload.a.b == len(payload)"#)
+        #expect(
+            parsed.payloadReferences == [
+                PayloadReference(name: "temp", column: 9, viaEvent: false),
+                PayloadReference(name: "p s", column: 36, viaEvent: true),
+                PayloadReference(name: "a", column: 58, viaEvent: false),
+            ])
+        let template = try Template("t=${payload.temp} ${context.x.y}")
+        #expect(template.payloadReferences == [PayloadReference(name: "temp", column: 13, viaEvent: false)])
+    }
+
     @Test func emptyConditionAlwaysHolds() throws {
         let env = environment()
         #expect(try CompiledCondition("").evaluate(env))
