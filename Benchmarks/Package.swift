@@ -1,0 +1,32 @@
+// swift-tools-version:6.1
+import PackageDescription
+
+// Benchmarks live in their own package so the main build never fetches or compiles the
+// benchmark framework. `make bench` runs them through the framework's command plugin.
+//
+// The MallocInterposer trait is named explicitly: it is what counts mallocs on Swift 6.3
+// (no jemalloc needed), and naming it leaves the framework's other default trait
+// (RuntimeInterposer, an ARC hook whose package is not needed for these metrics) off.
+let package = Package(
+    name: "EdgeflowBenchmarks",
+    platforms: [.macOS(.v15)],
+    dependencies: [
+        .package(name: "edgeflow", path: ".."),
+        .package(url: "https://github.com/ordo-one/benchmark", from: "1.38.0", traits: ["MallocInterposer"]),
+        // Already in the graph through benchmark; named so the summary line can count mallocs itself.
+        .package(url: "https://github.com/ordo-one/malloc-interposer", from: "1.5.0"),
+    ],
+    targets: [
+        .executableTarget(
+            name: "RingBenchmarks",
+            dependencies: [
+                .product(name: "EdgeCore", package: "edgeflow"),
+                .product(name: "Benchmark", package: "benchmark"),
+                .product(name: "MallocInterposerSwift", package: "malloc-interposer"),
+            ],
+            path: "Benchmarks/RingBenchmarks",
+            swiftSettings: [.swiftLanguageMode(.v6)],
+            plugins: [.plugin(name: "BenchmarkPlugin", package: "benchmark")]
+        )
+    ]
+)

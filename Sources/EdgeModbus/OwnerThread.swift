@@ -1,0 +1,90 @@
+#if canImport(Glibc)
+    import Glibc
+#endif
+
+/// A mutex with a condition variable on `CLOCK_MONOTONIC`, for the owner thread's mailbox:
+/// `Synchronization.Mutex` has no way to sleep until signalled or until a deadline.
+final class ConditionLock: @unchecked Sendable {
+    // Heap-allocated because pthread objects must not move, which Swift values may.
+    private let mutex: UnsafeMutablePointer<pthread_mutex_t>
+    private let condition: UnsafeMutablePointer<pthread_cond_t>
+
+    init() {
+        mutex = .allocate(capacity: 1)
+        mutex.initialize(to: pthread_mutex_t())
+        pthread_mutex_init(mutex, nil)
+        condition = .allocate(capacity: 1)
+        condition.initialize(to: pthread_cond_t())
+        var attributes = pthread_condattr_t()
+        pthread_condattr_init(&attributes)
+        pthread_condattr_setclock(&attributes, CLOCK_MONOTONIC)
+        pthread_cond_init(condition, &attributes)
+        pthread_condattr_destroy(&attributes)
+    }
+
+    deinit {
+        pthread_cond_destroy(condition)
+        pthread_mutex_destroy(mutex)
+        condition.deallocate()
+        mutex.deallocate()
+    }
+
+    /// Runs `body` with the lock held.
+    func withLock<T>(_ body: () throws -> T) rethrows -> T {
+        pthread_mutex_lock(mutex)
+        defer { pthread_mutex_unlock(mutex) }
+        return try body()
+    }
+
+    /// With the lock held: sleeps until signalled or `nanoseconds` have passed (spurious wake-ups
+    /// are the caller's to handle, by re-checking its condition).
+    func wait(nanoseconds: Int64) {
+        var now = timespec()
+        clock_gettime(CLOCK_MONOTONIC, &now)
+        let target = Int64(now.tv_sec) * 1_000_000_000 + Int64(now.tv_nsec) + max(0, nanoseconds)
+        var deadline = timespec(tv_sec: Int(target / 1_000_000_000), tv_nsec: Int(target % 1_000_000_000))
+        _ = pthread_cond_timedwait(condition, mutex, &deadline)
+    }
+
+    /// Wakes the waiting thread.
+    func signal() {
+        pthread_cond_broadcast(condition)
+    }
+}
+
+/// A dedicated OS thread (not one of Swift's cooperative pool), for blocking C calls.
+final class OwnerThread: @unchecked Sendable {
+    private var handle = pthread_t()
+
+    private final class Start {
+        let body: @Sendable () -> Void
+        init(_ body: @escaping @Sendable () -> Void) { self.body = body }
+    }
+
+    /// Starts a thread running `body`; fails with the errno when the system refuses.
+    static func spawn(_ body: @escaping @Sendable () -> Void) -> Result<OwnerThread, SpawnError> {
+        let thread = OwnerThread()
+        let start = Unmanaged.passRetained(Start(body)).toOpaque()
+        let rc = pthread_create(&thread.handle, nil, { raw in
+            guard let raw else { return nil }
+            let start = Unmanaged<Start>.fromOpaque(raw).takeRetainedValue()
+            start.body()
+            return nil
+        }, start)
+        guard rc == 0 else {
+            Unmanaged<Start>.fromOpaque(start).release()
+            return .failure(SpawnError(errno: rc))
+        }
+        return .success(thread)
+    }
+
+    /// Why a thread could not be started.
+    struct SpawnError: Error {
+        let errno: Int32
+    }
+
+    /// Waits for the thread to finish.
+    func join() {
+        _ = pthread_join(handle, nil)
+    }
+}
