@@ -24,7 +24,10 @@ let argumentParser = Target.Dependency.product(name: "ArgumentParser", package: 
 let package = Package(
     name: "edgeflow",
     products: [
-        .executable(name: "edgeflow", targets: ["edgeflow"])
+        .executable(name: "edgeflow", targets: ["edgeflow"]),
+        // Libraries for the nested Benchmarks package; the agent itself ships as one executable.
+        .library(name: "EdgeCore", targets: ["EdgeCore"]),
+        .library(name: "EdgeFlux", targets: ["EdgeFlux"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
@@ -85,6 +88,7 @@ let package = Package(
         .testTarget(
             name: "EdgeIntegrationTests",
             dependencies: ["EdgeModbus", "EdgeConfig", "EdgeUplink", "EdgeTestSupport"],
+            exclude: ["peers"],
             swiftSettings: swiftSettings
         ),
     ]

@@ -36,7 +36,8 @@ extension JSONValue {
     /// JSON has no NaN or infinity; they become `null` rather than invalid output.
     public static func formatNumber(_ n: Double) -> String {
         guard n.isFinite else { return "null" }
-        if n == n.rounded(), abs(n) < 1e15 {
+        // Every integer below 2^53 is exact in a double, so it prints without a fraction.
+        if n == n.rounded(), abs(n) < 9_007_199_254_740_992 {
             return n == 0 ? "0" : String(Int64(n))
         }
         return "\(n)"
