@@ -72,7 +72,7 @@ let package = Package(
         ),
         .target(name: "EdgeTestSupport", dependencies: ["EdgeCore"], path: "Tests/EdgeTestSupport", swiftSettings: swiftSettings),
         .testTarget(name: "EdgeCoreTests", dependencies: ["EdgeCore", "EdgeTestSupport"], swiftSettings: swiftSettings),
-        .testTarget(name: "EdgeFluxTests", dependencies: ["EdgeFlux", "EdgeTestSupport"], swiftSettings: swiftSettings),
+        .testTarget(name: "EdgeFluxTests", dependencies: ["EdgeFlux", "EdgeConfig", "EdgeTestSupport", log], swiftSettings: swiftSettings),
         .testTarget(
             name: "EdgeConfigTests",
             dependencies: ["EdgeConfig", "EdgeTestSupport"],

@@ -1,5 +1,5 @@
-import EdgeCore
-import EdgeFlux
+public import EdgeCore
+public import EdgeFlux
 
 /// Decodes a Flux app document (JSON or YAML) into `AppDocument`, strictly: unknown fields,
 /// wrong types, duplicate ids and dangling channel references are all reported with their path.
@@ -195,5 +195,23 @@ enum AppDecoder {
         return AppActionOutput(
             enabled: enabled, channelId: channel, splitArray: split, transformContentType: contentType,
             transformContent: content, delaySeconds: delay, errorChannelId: errorChannel)
+    }
+}
+
+/// Loads one Flux app document from JSON or YAML text, for tools and tests that work on an
+/// app without a whole agent config.
+public enum AppLoader {
+    /// Parses and structurally validates `text`; `file` names it in diagnostics.
+    public static func parse(text: String, file: String) -> (document: AppDocument?, diagnostics: [Diagnostic]) {
+        var reader = NodeReader()
+        do {
+            guard let root = try YAMLParser.parse(text, file: file) else {
+                return (nil, [Diagnostic(.error, at: SourceLocation(file: file, line: 1, column: 1), "the app file is empty")])
+            }
+            let document = AppDecoder.decode(root, reader: &reader)
+            return (reader.bag.hasErrors ? nil : document, reader.bag.all)
+        } catch {
+            return (nil, [error.diagnostic])
+        }
     }
 }
