@@ -40,7 +40,7 @@ let package = Package(
             dependencies: ["CCurl", "CGPIOD", "CModbus"]
         ),
         .target(name: "EdgeCore", swiftSettings: swiftSettings),
-        .target(name: "EdgeFlux", dependencies: ["EdgeCore"], swiftSettings: swiftSettings),
+        .target(name: "EdgeFlux", dependencies: ["EdgeCore", log], swiftSettings: swiftSettings),
         .target(name: "EdgeConfig", dependencies: ["EdgeCore", "EdgeFlux", "CYAML"], swiftSettings: swiftSettings),
         .target(
             name: "EdgeGPIO",
