@@ -41,7 +41,7 @@ let package = Package(
         ),
         .target(name: "EdgeCore", swiftSettings: swiftSettings),
         .target(name: "EdgeFlux", dependencies: ["EdgeCore", log], swiftSettings: swiftSettings),
-        .target(name: "EdgeConfig", dependencies: ["EdgeCore", "EdgeFlux", "CYAML"], swiftSettings: swiftSettings),
+        .target(name: "EdgeConfig", dependencies: ["EdgeCore", "EdgeFlux", "EdgeModbus", "CYAML"], swiftSettings: swiftSettings),
         .target(
             name: "EdgeGPIO",
             dependencies: ["EdgeCore", "CGPIOD", "CEdgeShims", log],

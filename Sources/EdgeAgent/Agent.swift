@@ -1,6 +1,7 @@
 public import EdgeConfig
 public import EdgeCore
 public import Logging
+import EdgeModbus
 import ServiceLifecycle
 
 /// A subsystem run by the service group: started in order, stopped in reverse on SIGTERM/SIGINT.
@@ -31,6 +32,8 @@ public final class Agent: Sendable {
     public let simulation: SimulatedBoard?
     /// The ring consumer.
     public let pipeline: Pipeline
+    /// One owner per Modbus bus; each polls its devices on its own thread.
+    let modbusOwners: [ModbusBusOwner]
     private let logger: Logger
 
     /// Builds the agent; nothing starts until `run()`.
@@ -47,9 +50,23 @@ public final class Agent: Sendable {
         pipeline = Pipeline(config: config, ring: ring, wake: wake, outbox: outbox, logger: logger) { reading in
             onActivity(view.describe(reading))
         }
+        var owners: [ModbusBusOwner] = []
+        for bus in config.buses {
+            let devices = config.sources.compactMap { source -> ModbusDeviceConfig? in
+                if case .modbus(let b, let device) = source.kind, b.id == bus.id { return device }
+                return nil
+            }
+            guard !devices.isEmpty else { continue }
+            let ring = ring
+            owners.append(try ModbusBusOwner(bus: bus, devices: devices, logger: logger) { cycle in
+                for sample in cycle.samples { ring.push(sample) }
+                wake.signal()
+            })
+        }
+        modbusOwners = owners
         simulation = config.board.simulated ? SimulatedBoard(config: config, ring: ring, wake: wake, clock: clock) : nil
-        if !config.board.simulated {
-            logger.warning("board '\(config.board.id)' has real hardware; its drivers are not built yet, nothing is acquired")
+        if !config.board.simulated && config.sources.contains(where: { if case .gpio = $0.kind { true } else { false } }) {
+            logger.warning("board '\(config.board.id)': the GPIO driver is not built yet; GPIO sources are not read")
         }
         self.onActivity = onActivity
     }
@@ -62,6 +79,10 @@ public final class Agent: Sendable {
         var services: [ServiceGroupConfiguration.ServiceConfiguration] = []
         let pipeline = pipeline
         services.append(.init(service: ThreadService(name: "pipeline", start: { try pipeline.start() }, stop: { pipeline.stop() }, logger: logger)))
+        for owner in modbusOwners {
+            services.append(.init(service: ThreadService(
+                name: "modbus bus \(owner.bus.id)", start: { try owner.start() }, stop: { owner.stop() }, logger: logger)))
+        }
         if let simulation {
             let outputs = config.outputs
             let say = onActivity

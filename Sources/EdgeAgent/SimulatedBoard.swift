@@ -59,10 +59,11 @@ public final class SimulatedBoard: @unchecked Sendable {
                 switch source.kind {
                 case .simulated(let d): d.intervalNanoseconds
                 case .gpio(let g): g.lines.compactMap(\.simulateToggleNanoseconds).min() ?? Int64.max
+                case .modbus: Int64.max  // polled by its bus owner, not simulated
                 }
             }
-            // Every source reports at once, so the demo shows data right after start.
-            next = periods.map { _ in start }
+            // Every simulated source reports at once, so the demo shows data right after start.
+            next = config.sources.map { if case .modbus = $0.kind { Int64.max } else { start } }
             lineStates = config.sources.map { Array(repeating: 0, count: $0.pointNames.count) }
             lastValues = config.sources.map { Array(repeating: nil, count: $0.pointNames.count) }
         }
@@ -78,6 +79,8 @@ public final class SimulatedBoard: @unchecked Sendable {
                 let wall = clock.wallNanoseconds()
                 let elapsed = now - schedule.start
                 switch source.kind {
+                case .modbus:
+                    continue
                 case .simulated(let device):
                     for (p, point) in device.points.enumerated() {
                         let random = Double(rng.next() >> 11) / Double(1 << 53)

@@ -1,5 +1,6 @@
 public import EdgeCore
 import EdgeFlux
+import EdgeModbus
 
 /// The result of compiling a config: the config when there were no errors, and every
 /// diagnostic (errors and warnings) found on the way.
@@ -14,7 +15,7 @@ public struct ConfigCompilation: Sendable {
 /// before any I/O starts. `edgeflow check` and `edgeflow run` share this.
 public enum ConfigCompiler {
     /// Top-level keys of a config file.
-    static let topLevelKeys = ["agent", "board", "boards_dir", "sources", "outputs", "apps", "uplink", "ai"]
+    static let topLevelKeys = ["agent", "board", "boards_dir", "buses", "sources", "outputs", "apps", "uplink", "ai"]
 
     /// Reads and compiles the config at `path`.
     public static func compile(file path: String) -> ConfigCompilation {
@@ -58,12 +59,26 @@ public enum ConfigCompiler {
             let dirs = f["boards_dir"].flatMap { reader.string($0, "boards_dir") }.map { Files.resolve($0, against: baseDir) }
             boardAndFile = loadBoard(node, explicitDir: dirs, baseDir: baseDir, reader: &reader)
         }
+        var buses: [String: (ModbusBusConfig, YAMLNode)] = [:]
+        var busOrder: [ModbusBusConfig] = []
+        if let node = f["buses"], let items = reader.list(node, "buses") {
+            for (i, item) in items.enumerated() {
+                guard let bus = ModbusDecoder.decodeBus(item, "buses[\(i)]", board: boardAndFile?.0, reader: &reader) else { continue }
+                if let first = buses[bus.id] {
+                    reader.bag.error(item.location, "buses[\(i)].id", "duplicate bus id '\(bus.id)'", hint: "first used at line \(first.1.location.line)")
+                    continue
+                }
+                buses[bus.id] = (bus, item)
+                busOrder.append(bus)
+            }
+        }
         var sources: [SourceConfig] = []
         var ids: [String: SourceLocation] = [:]
         if let node = f["sources"], let items = reader.list(node, "sources") {
             for (i, item) in items.enumerated() {
                 let path = "sources[\(i)]"
-                guard let s = SourceDecoder.decode(item, path, board: boardAndFile?.0, reader: &reader) else { continue }
+                guard let s = SourceDecoder.decode(item, path, index: sources.count, board: boardAndFile?.0, buses: buses, reader: &reader)
+                else { continue }
                 if let first = ids[s.id] {
                     reader.bag.error(item.location, join(path, "id"), "duplicate id '\(s.id)'",
                         hint: "ids of sources and outputs must be unique; first used at line \(first.line)")
@@ -100,7 +115,7 @@ public enum ConfigCompiler {
         let ai = f["ai"].flatMap { SectionDecoder.ai($0, reader: &reader) }
         guard let agent, let (board, boardFile) = boardAndFile else { return nil }
         return AgentConfig(
-            file: file, agent: agent, board: board, boardFile: boardFile, sources: sources, outputs: outputs, apps: apps,
+            file: file, agent: agent, board: board, boardFile: boardFile, buses: busOrder, sources: sources, outputs: outputs, apps: apps,
             uplink: uplink, ai: ai)
     }
 
@@ -147,7 +162,7 @@ public enum ConfigCompiler {
         } else {
             let dirs = explicitDir.map { [$0] } ?? boardDirectories(baseDir: baseDir)
             searched = dirs
-            candidates = dirs.map { "\($0)/\(value).yaml" }
+            candidates = dirs.map { Files.normalize("\($0)/\(value).yaml") }
         }
         guard let path = candidates.first(where: Files.exists) else {
             let known = Set(searched.flatMap { dir in Files.list(dir).filter { $0.hasSuffix(".yaml") }.map { String($0.dropLast(5)) } })

@@ -1,5 +1,6 @@
 public import EdgeCore
 public import EdgeFlux
+public import EdgeModbus
 
 /// The whole compiled configuration: what `edgeflow check` summarises and `edgeflow run`
 /// starts. Everything is validated and resolved (board lines, ids, units) before any I/O.
@@ -12,6 +13,8 @@ public struct AgentConfig: Sendable {
     public var board: Board
     /// Where the board file was found.
     public var boardFile: String
+    /// Modbus buses (serial ports and TCP connections), each owned by one thread at run time.
+    public var buses: [ModbusBusConfig]
     /// Sources of samples, in config order; a sample's `source` is the index here.
     public var sources: [SourceConfig]
     /// Actuator outputs with their safety envelopes.
@@ -57,12 +60,14 @@ public struct SourceConfig: Sendable {
         case simulated(SimulatedDevice)
         /// GPIO input lines.
         case gpio(GPIOInputs)
+        /// A Modbus device on a bus.
+        case modbus(bus: ModbusBusConfig, device: ModbusDeviceConfig)
     }
 
     /// `modbus` or `gpio`, as flows see it in `context.resource.resourceType`.
     public var resourceType: String {
         switch kind {
-        case .simulated: "modbus"
+        case .simulated, .modbus: "modbus"
         case .gpio: "gpio"
         }
     }

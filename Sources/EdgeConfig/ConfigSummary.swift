@@ -1,5 +1,6 @@
 import EdgeCore
 import EdgeFlux
+import EdgeModbus
 
 extension AgentConfig {
     /// A one-screen, human summary of what the config will do, printed by `edgeflow check`.
@@ -8,9 +9,18 @@ extension AgentConfig {
         func row(_ label: String, _ text: String) { out.append(label.padding(8) + text) }
         row("agent", "\(agent.name), log \(agent.logLevel), ring \(agent.ringCapacity) samples (\(agent.dropPolicy.rawValue)), data \(agent.dataDir)")
         row("board", "\(board.id): \(board.name) (\(boardFile))")
+        if !buses.isEmpty {
+            row("buses", "\(buses.count)")
+            for b in buses { out.append("  " + b.id.padding(12) + "\(b.transport)") }
+        }
         row("sources", "\(sources.count)")
         for s in sources {
             switch s.kind {
+            case .modbus(let bus, let device):
+                let plan = ModbusReadPlan(points: device.points, options: device.planning)
+                out.append("  " + s.id.padding(12)
+                    + "modbus unit \(device.unit) on \(bus.id), every \(Quantity.formatDuration(Quantity.nanoseconds(device.pollInterval))), \(device.points.count) points in \(plan.requests.count) request\(plan.requests.count == 1 ? "" : "s"):")
+                for line in plan.description.split(separator: "\n") { out.append("      " + line) }
             case .simulated(let d):
                 let points = d.points.map { p in p.unit.map { "\(p.name) [\($0)]" } ?? p.name }.joined(separator: ", ")
                 out.append("  " + s.id.padding(12) + "simulated, every \(Quantity.formatDuration(d.intervalNanoseconds)): \(points)")

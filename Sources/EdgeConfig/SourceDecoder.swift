@@ -1,18 +1,36 @@
 import EdgeCore
+import EdgeModbus
 
 /// Decodes `sources:` and `outputs:` entries, resolving GPIO lines against the board.
 enum SourceDecoder {
-    static let sourceTypes = ["simulated", "gpio"]
+    static let sourceTypes = ["simulated", "gpio", "modbus"]
+    static let keysByType: [String: [String]] = [
+        "simulated": ["id", "type", "interval", "points"],
+        "gpio": ["id", "type", "lines"],
+        "modbus": ModbusDecoder.deviceKeys,
+    ]
 
-    static func decode(_ node: YAMLNode, _ path: String, board: Board?, reader: inout NodeReader) -> SourceConfig? {
-        let allowed = ["id", "type", "interval", "points", "lines"]
+    static func decode(
+        _ node: YAMLNode, _ path: String, index: Int, board: Board?, buses: [String: (ModbusBusConfig, YAMLNode)],
+        reader: inout NodeReader
+    ) -> SourceConfig? {
+        // The allowed keys depend on the type, so peek at it before the strict read.
+        var peeked: String?
+        if case .mapping(let pairs) = node.kind { peeked = pairs.first { $0.key.scalarText == "type" }?.value.scalarText }
+        let allowed = peeked.flatMap { keysByType[$0] } ?? Array(Set(keysByType.values.joined())).sorted()
         guard let f = reader.fields(node, path, allowed: allowed) else { return nil }
         let id = reader.require(f, "id", in: node, path).flatMap { reader.identifier($0, join(path, "id")) }
         let type = reader.require(f, "type", in: node, path).flatMap { reader.choice($0, join(path, "type"), sourceTypes) }
         guard let id, let type else { return nil }
         switch type {
+        case "modbus":
+            guard let (bus, device) = ModbusDecoder.decodeDevice(
+                node, path, f: f, id: id, source: index, buses: buses, reader: &reader)
+            else { return nil }
+            return SourceConfig(
+                id: id, kind: .modbus(bus: bus, device: device), pointNames: device.points.map(\.name),
+                pointUnits: device.points.map { $0.unit ?? "" })
         case "simulated":
-            if let n = f["lines"] { reader.bag.error(n.location, join(path, "lines"), "'lines' does not apply to a simulated source") }
             // Points are checked even when the interval is wrong, so one pass shows every problem.
             let interval = reader.require(f, "interval", in: node, path).flatMap {
                 reader.duration($0, join(path, "interval"), in: 10_000_000...86_400_000_000_000)
@@ -36,9 +54,6 @@ enum SourceDecoder {
                 id: id, kind: .simulated(SimulatedDevice(intervalNanoseconds: interval, points: points)),
                 pointNames: points.map(\.name), pointUnits: points.map { $0.unit ?? "" })
         default:
-            for key in ["interval", "points"] {
-                if let n = f[key] { reader.bag.error(n.location, join(path, key), "'\(key)' does not apply to a gpio source") }
-            }
             guard let linesNode = reader.require(f, "lines", in: node, path), let items = reader.list(linesNode, join(path, "lines"))
             else { return nil }
             var lines: [GPIOInputLine] = []

@@ -31,6 +31,13 @@ public enum Quantity {
         return Int64(value.rounded())
     }
 
+    /// A `Duration` in whole nanoseconds (saturating), for formatting and clocks.
+    public static func nanoseconds(_ d: Duration) -> Int64 {
+        let (seconds, attoseconds) = d.components
+        let (whole, overflow) = seconds.multipliedReportingOverflow(by: 1_000_000_000)
+        return overflow ? (seconds < 0 ? Int64.min : Int64.max) : whole &+ attoseconds / 1_000_000_000
+    }
+
     /// The shortest readable form of a duration: `500ms`, `10s`, `2m`, `1h`.
     public static func formatDuration(_ ns: Int64) -> String {
         let units: [(String, Int64)] = [("d", 86_400_000_000_000), ("h", 3_600_000_000_000), ("m", 60_000_000_000),
