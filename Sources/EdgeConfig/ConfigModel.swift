@@ -149,6 +149,19 @@ public struct OutputConfig: Sendable, Equatable {
     public var minHoldNanoseconds: Int64
     /// Whether the line is active-low.
     public var activeLow: Bool
+
+    /// Creates an output.
+    public init(
+        id: String, line: String, chipLabel: String, offset: Int, safeValue: Int, minHoldNanoseconds: Int64, activeLow: Bool
+    ) {
+        self.id = id
+        self.line = line
+        self.chipLabel = chipLabel
+        self.offset = offset
+        self.safeValue = safeValue
+        self.minHoldNanoseconds = minHoldNanoseconds
+        self.activeLow = activeLow
+    }
 }
 
 /// A flow app listed in the config.
