@@ -32,6 +32,8 @@ public final class Agent: Sendable {
     public let simulation: SimulatedBoard?
     /// The ring consumer.
     public let pipeline: Pipeline
+    /// Actuator outputs behind their safety envelopes.
+    public let outputs: OutputController
     /// One owner per Modbus bus; each polls its devices on its own thread.
     let modbusOwners: [ModbusBusOwner]
     private let logger: Logger
@@ -64,7 +66,23 @@ public final class Agent: Sendable {
             })
         }
         modbusOwners = owners
-        simulation = config.board.simulated ? SimulatedBoard(config: config, ring: ring, wake: wake, clock: clock) : nil
+        let sim: SimulatedBoard? = config.board.simulated ? SimulatedBoard(config: config, ring: ring, wake: wake, clock: clock) : nil
+        simulation = sim
+        let ownersByDevice = Dictionary(uniqueKeysWithValues: owners.flatMap { o in o.devices.map { ($0.id, o) } })
+        let log = logger
+        outputs = OutputController(outputs: config.outputs, clock: clock) { output, value in
+            switch output.target {
+            case .gpio:
+                sim?.drive(output: output.id, value: value)
+            case .modbus(let device, let point):
+                ownersByDevice[device]?.enqueueWrite(device: device, point: point, value: .float(value)) { result in
+                    if case .failure(let error) = result {
+                        log.error("output write failed", metadata: ["output": "\(output.id)", "error": "\(error)"])
+                    }
+                }
+            }
+            onActivity("output \(output.id) (\(output.targetName)) = \(JSONValue.formatNumber(value))")
+        }
         if !config.board.simulated && config.sources.contains(where: { if case .gpio = $0.kind { true } else { false } }) {
             logger.warning("board '\(config.board.id)': the GPIO driver is not built yet; GPIO sources are not read")
         }
@@ -84,27 +102,14 @@ public final class Agent: Sendable {
                 name: "modbus bus \(owner.bus.id)", start: { try owner.start() }, stop: { owner.stop() }, logger: logger)))
         }
         if let simulation {
-            let outputs = config.outputs
-            let say = onActivity
             services.append(.init(service: ThreadService(
-                name: "simulated board",
-                start: {
-                    // S5: outputs go to their safe value before anything else runs.
-                    for o in outputs {
-                        simulation.drive(output: o.id, value: o.safeValue)
-                        say("output \(o.id) (\(o.line)) = \(o.safeValue)  [safe value on start]")
-                    }
-                    try simulation.start()
-                },
-                stop: {
-                    simulation.stop()
-                    for o in outputs {
-                        simulation.drive(output: o.id, value: o.safeValue)
-                        say("output \(o.id) (\(o.line)) = \(o.safeValue)  [safe value on shutdown]")
-                    }
-                },
-                logger: logger)))
+                name: "simulated board", start: { try simulation.start() }, stop: { simulation.stop() }, logger: logger)))
         }
+        // Last in the list, so first to stop: outputs go safe before acquisition stops, and
+        // are driven safe before anything else runs on start.
+        let outputs = outputs
+        services.insert(.init(service: ThreadService(
+            name: "outputs", start: { outputs.driveAllSafe() }, stop: { outputs.driveAllSafe() }, logger: logger)), at: 0)
         let group = ServiceGroup(
             configuration: .init(services: services, gracefulShutdownSignals: [.sigterm, .sigint], logger: logger))
         logger.info("edgeflow running", metadata: ["config": "\(config.file)", "sources": "\(config.sources.count)"])

@@ -14,10 +14,10 @@ public final class Outbox: @unchecked Sendable {
     /// Lines appended since start.
     public private(set) var lines = 0
 
-    /// Opens (creating directories as needed) the outbox in `directory`.
-    public init(directory: String) throws(FileError) {
+    /// Opens (creating directories as needed) `directory/name`, appending.
+    public init(directory: String, name: String = "outbox.jsonl") throws(FileError) {
         try Files.makeDirectories(directory)
-        path = "\(directory)/outbox.jsonl"
+        path = "\(directory)/\(name)"
         fd = open(path, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0o644)
         guard fd >= 0 else { throw FileError(operation: "open", path: path, errno: errno) }
     }

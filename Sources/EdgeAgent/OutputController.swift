@@ -3,21 +3,23 @@ public import EdgeCore
 import Synchronization
 
 /// Drives actuator outputs through their safety envelopes (safety.md S5): every write, from
-/// any origin, is checked against the allowed values and the minimum hold time; a refused
-/// write changes nothing and is counted. Going to the safe value is always allowed.
+/// any origin, is checked against the allowed range, the maximum step and the minimum hold
+/// time; a refused write changes nothing and is counted. Going to the safe value is always
+/// allowed, because that is what safety falls back to.
 public final class OutputController: Sendable {
-    /// Where values go (the simulated board, or a real GPIO chip's owner).
-    public typealias Driver = @Sendable (_ output: OutputConfig, _ value: Int) -> Void
+    /// Where values go (the simulated board, a GPIO chip's owner, a Modbus bus owner).
+    public typealias Driver = @Sendable (_ output: OutputConfig, _ value: Double) -> Void
 
     struct State {
-        var value: Int
+        var value: Double
         var changedAt: Int64
         var revertAt: Int64?
         var refused: UInt64 = 0
         var writes: UInt64 = 0
     }
 
-    private let outputs: [OutputConfig]
+    /// The outputs under control.
+    public let outputs: [OutputConfig]
     private let states: Mutex<[String: State]>
     private let clock: any EdgeClock
     private let driver: Driver
@@ -48,7 +50,7 @@ public final class OutputController: Sendable {
 
     /// A refused write: which rule and why.
     public struct Refusal: Error, Sendable, Equatable, CustomStringConvertible {
-        /// The rule that refused it.
+        /// The rule that refused it: `unknown-output`, `range`, `step`, `min-hold`.
         public var rule: String
         /// Human explanation.
         public var message: String
@@ -59,34 +61,44 @@ public final class OutputController: Sendable {
     /// Writes `value` to output `id`, holding it `holdNanoseconds` (then back to the safe value;
     /// 0 = until changed). Returns the value now on the output.
     @discardableResult
-    public func write(id: String, value: Int, holdNanoseconds: Int64 = 0) throws(Refusal) -> Int {
+    public func write(id: String, value: Double, holdNanoseconds: Int64 = 0) throws(Refusal) -> Double {
         guard let output = outputs.first(where: { $0.id == id }) else {
             throw Refusal(rule: "unknown-output", message: "no output '\(id)'")
         }
-        guard value == 0 || value == 1 else {
+        let fmt = JSONValue.formatNumber
+        let integral: Bool = if case .gpio = output.target { true } else { false }
+        guard value.isFinite, (output.minimum...output.maximum).contains(value), !integral || value == value.rounded() else {
             states.withLock { $0[id]?.refused += 1 }
-            throw Refusal(rule: "range", message: "\(value) is outside the allowed values 0, 1 of '\(id)'")
+            throw Refusal(rule: "range", message: "\(fmt(value)) is outside \(fmt(output.minimum))...\(fmt(output.maximum)) of '\(id)'")
         }
         let now = clock.monotonicNanoseconds()
         let outcome: Result<Bool, Refusal> = states.withLock { all in
             guard var s = all[id] else { return .failure(Refusal(rule: "unknown-output", message: "no output '\(id)'")) }
+            let revert: Int64? = holdNanoseconds > 0 && value != output.safeValue ? now + holdNanoseconds : nil
             if s.value == value {
                 // Same value: only the hold deadline moves (a retriggered alarm stays on).
-                s.revertAt = holdNanoseconds > 0 && value != output.safeValue ? now + holdNanoseconds : nil
+                s.revertAt = revert
                 s.writes += 1
                 all[id] = s
                 return .success(false)
             }
-            if value != output.safeValue && now - s.changedAt < output.minHoldNanoseconds {
-                s.refused += 1
-                all[id] = s
-                let wait = Quantity.formatDuration(output.minHoldNanoseconds - (now - s.changedAt))
-                return .failure(Refusal(rule: "min-hold", message: "'\(id)' changed less than \(Quantity.formatDuration(output.minHoldNanoseconds)) ago; next change allowed in \(wait)"))
+            if value != output.safeValue {
+                if let step = output.maxStep, abs(value - s.value) > step {
+                    s.refused += 1
+                    all[id] = s
+                    return .failure(Refusal(rule: "step", message: "'\(id)' may move at most \(fmt(step)) per write (from \(fmt(s.value)) to \(fmt(value)))"))
+                }
+                if now - s.changedAt < output.minHoldNanoseconds {
+                    s.refused += 1
+                    all[id] = s
+                    let wait = Quantity.formatDuration(output.minHoldNanoseconds - (now - s.changedAt))
+                    return .failure(Refusal(rule: "min-hold", message: "'\(id)' changed less than \(Quantity.formatDuration(output.minHoldNanoseconds)) ago; next change allowed in \(wait)"))
+                }
             }
             s.value = value
             s.changedAt = now
             s.writes += 1
-            s.revertAt = holdNanoseconds > 0 && value != output.safeValue ? now + holdNanoseconds : nil
+            s.revertAt = revert
             all[id] = s
             return .success(true)
         }
@@ -123,7 +135,7 @@ public final class OutputController: Sendable {
     }
 
     /// Current value per output.
-    public var values: [String: Int] { states.withLock { $0.mapValues(\.value) } }
+    public var values: [String: Double] { states.withLock { $0.mapValues(\.value) } }
     /// Refused writes per output.
     public var refusals: [String: UInt64] { states.withLock { $0.mapValues(\.refused) } }
 }

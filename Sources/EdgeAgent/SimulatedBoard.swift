@@ -13,7 +13,7 @@ public final class SimulatedBoard: @unchecked Sendable {
     private let clock: any EdgeClock
     private let stopFlag = Atomic<Bool>(false)
     private var thread: OwnerThread?
-    private let outputStates: Mutex<[String: Int]>
+    private let outputStates: Mutex<[String: Double]>
 
     /// Creates the simulation for `config`, feeding `ring` and signalling `wake` after each batch.
     public init(config: AgentConfig, ring: SampleRing, wake: WakeSignal, clock: any EdgeClock) {
@@ -25,10 +25,10 @@ public final class SimulatedBoard: @unchecked Sendable {
     }
 
     /// The value last driven on each output (initially its safe value).
-    public var outputs: [String: Int] { outputStates.withLock { $0 } }
+    public var outputs: [String: Double] { outputStates.withLock { $0 } }
 
-    /// Drives an output (S5: the safe value on start and shutdown goes through here too).
-    public func drive(output id: String, value: Int) {
+    /// Sets a simulated output line; the OutputController has already checked the envelope.
+    public func drive(output id: String, value: Double) {
         outputStates.withLock { $0[id] = value }
     }
 

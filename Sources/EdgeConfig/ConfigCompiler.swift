@@ -92,7 +92,8 @@ public enum ConfigCompiler {
         if let node = f["outputs"], let items = reader.list(node, "outputs") {
             for (i, item) in items.enumerated() {
                 let path = "outputs[\(i)]"
-                guard let o = SourceDecoder.decodeOutput(item, path, board: boardAndFile?.0, reader: &reader) else { continue }
+                guard let o = SourceDecoder.decodeOutput(item, path, board: boardAndFile?.0, sources: sources, reader: &reader)
+                else { continue }
                 if let first = ids[o.id] {
                     reader.bag.error(item.location, join(path, "id"), "duplicate id '\(o.id)'",
                         hint: "ids of sources and outputs must be unique; first used at line \(first.line)")
@@ -207,11 +208,12 @@ public enum ConfigCompiler {
             }
         }
         for o in outputs {
-            if let other = used[o.line] {
-                reader.bag.error(root.location, "outputs", "line \(o.line) is used by both '\(other)' and '\(o.id)'",
+            guard let line = o.gpioLine else { continue }
+            if let other = used[line] {
+                reader.bag.error(root.location, "outputs", "line \(line) is used by both '\(other)' and '\(o.id)'",
                     hint: "a GPIO line can be requested once")
             }
-            used[o.line] = o.id
+            used[line] = o.id
         }
     }
 

@@ -133,34 +133,59 @@ public struct GPIOInputLine: Sendable, Equatable {
     public var simulateToggleNanoseconds: Int64?
 }
 
-/// An actuator output with its safety envelope (S5).
+/// An actuator output with its safety envelope (S5): every write from any origin must fall in
+/// `minimum...maximum`, move at most `maxStep`, and wait `minHold` after the last change;
+/// the safe value is driven on start, on shutdown and after a hold expires.
 public struct OutputConfig: Sendable, Equatable {
-    /// Unique id; `gpio-write` actions name it.
+    /// What the output drives.
+    public enum Target: Sendable, Equatable {
+        /// A GPIO line: kernel name, chip label, offset, active-low.
+        case gpio(line: String, chipLabel: String, offset: Int, activeLow: Bool)
+        /// A writable point of a Modbus device (holding register or coil).
+        case modbus(device: String, point: String)
+    }
+
+    /// Unique id; `gpio-write` and `modbus-write` actions name it.
     public var id: String
-    /// The board's kernel line name.
-    public var line: String
-    /// The chip label.
-    public var chipLabel: String
-    /// The line offset.
-    public var offset: Int
+    /// What it drives.
+    public var target: Target
     /// The value driven on start, on shutdown and on recovery.
-    public var safeValue: Int
+    public var safeValue: Double
+    /// Lowest allowed value.
+    public var minimum: Double
+    /// Highest allowed value.
+    public var maximum: Double
+    /// Largest change allowed in one write; nil = any.
+    public var maxStep: Double?
     /// The minimum time between changes, in nanoseconds.
     public var minHoldNanoseconds: Int64
-    /// Whether the line is active-low.
-    public var activeLow: Bool
 
     /// Creates an output.
     public init(
-        id: String, line: String, chipLabel: String, offset: Int, safeValue: Int, minHoldNanoseconds: Int64, activeLow: Bool
+        id: String, target: Target, safeValue: Double, minimum: Double, maximum: Double, maxStep: Double? = nil,
+        minHoldNanoseconds: Int64
     ) {
         self.id = id
-        self.line = line
-        self.chipLabel = chipLabel
-        self.offset = offset
+        self.target = target
         self.safeValue = safeValue
+        self.minimum = minimum
+        self.maximum = maximum
+        self.maxStep = maxStep
         self.minHoldNanoseconds = minHoldNanoseconds
-        self.activeLow = activeLow
+    }
+
+    /// `GPIO27` or `meter.setpoint`, for people.
+    public var targetName: String {
+        switch target {
+        case .gpio(let line, _, _, _): line
+        case .modbus(let device, let point): "\(device).\(point)"
+        }
+    }
+
+    /// The GPIO line name, if this is a GPIO output.
+    public var gpioLine: String? {
+        if case .gpio(let line, _, _, _) = target { return line }
+        return nil
     }
 }
 

@@ -36,8 +36,15 @@ extension AgentConfig {
         }
         row("outputs", "\(outputs.count)")
         for o in outputs {
-            let pin = board.line(named: o.line)?.line.pin.map { " (pin \($0))" } ?? ""
-            out.append("  " + o.id.padding(12) + "gpio \(o.line)\(pin), safe value \(o.safeValue), min hold \(Quantity.formatDuration(o.minHoldNanoseconds))")
+            let fmt = JSONValue.formatNumber
+            switch o.target {
+            case .gpio(let line, _, _, _):
+                let pin = board.line(named: line)?.line.pin.map { " (pin \($0))" } ?? ""
+                out.append("  " + o.id.padding(12) + "gpio \(line)\(pin), safe value \(fmt(o.safeValue)), min hold \(Quantity.formatDuration(o.minHoldNanoseconds))")
+            case .modbus(let device, let point):
+                let step = o.maxStep.map { ", max step \(fmt($0))" } ?? ""
+                out.append("  " + o.id.padding(12) + "modbus \(device).\(point) in \(fmt(o.minimum))...\(fmt(o.maximum)), safe value \(fmt(o.safeValue))\(step), min hold \(Quantity.formatDuration(o.minHoldNanoseconds))")
+            }
         }
         row("apps", "\(apps.count)")
         for a in apps {

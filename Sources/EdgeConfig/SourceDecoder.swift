@@ -164,18 +164,66 @@ enum SourceDecoder {
             activeLow: activeLow, debounceNanoseconds: debounce, simulateToggleNanoseconds: toggle)
     }
 
-    static func decodeOutput(_ node: YAMLNode, _ path: String, board: Board?, reader: inout NodeReader) -> OutputConfig? {
-        let allowed = ["id", "type", "line", "safe_value", "min_hold", "active_low"]
+    static func decodeOutput(
+        _ node: YAMLNode, _ path: String, board: Board?, sources: [SourceConfig], reader: inout NodeReader
+    ) -> OutputConfig? {
+        var peeked: String?
+        if case .mapping(let pairs) = node.kind { peeked = pairs.first { $0.key.scalarText == "type" }?.value.scalarText }
+        let common = ["id", "type", "safe_value", "min_hold"]
+        let allowed = peeked == "modbus"
+            ? common + ["device", "point", "min", "max", "max_step"] : common + ["line", "active_low"]
         guard let f = reader.fields(node, path, allowed: allowed) else { return nil }
         let id = reader.require(f, "id", in: node, path).flatMap { reader.identifier($0, join(path, "id")) }
-        _ = reader.require(f, "type", in: node, path).flatMap { reader.choice($0, join(path, "type"), ["gpio"]) }
-        let resolved = reader.require(f, "line", in: node, path).flatMap { resolveLine($0, join(path, "line"), board: board, reader: &reader) }
-        let safe = reader.require(f, "safe_value", in: node, path).flatMap { reader.integer($0, join(path, "safe_value"), in: 0...1) }
+        let type = reader.require(f, "type", in: node, path).flatMap { reader.choice($0, join(path, "type"), ["gpio", "modbus"]) }
         let hold = f["min_hold"].flatMap { reader.duration($0, join(path, "min_hold"), in: 0...3_600_000_000_000) } ?? 0
-        let activeLow = f["active_low"].flatMap { reader.bool($0, join(path, "active_low")) } ?? false
-        guard let id, let (lineName, chip, line) = resolved, let safe else { return nil }
+        guard let id, let type else { return nil }
+        if type == "gpio" {
+            let resolved = reader.require(f, "line", in: node, path).flatMap { resolveLine($0, join(path, "line"), board: board, reader: &reader) }
+            let safe = reader.require(f, "safe_value", in: node, path).flatMap { reader.integer($0, join(path, "safe_value"), in: 0...1) }
+            let activeLow = f["active_low"].flatMap { reader.bool($0, join(path, "active_low")) } ?? false
+            guard let (lineName, chip, line) = resolved, let safe else { return nil }
+            return OutputConfig(
+                id: id, target: .gpio(line: lineName, chipLabel: chip.label, offset: line.offset, activeLow: activeLow),
+                safeValue: Double(safe), minimum: 0, maximum: 1, minHoldNanoseconds: hold)
+        }
+        let device = reader.require(f, "device", in: node, path).flatMap { reader.string($0, join(path, "device")) }
+        let pointNode = reader.require(f, "point", in: node, path)
+        let point = pointNode.flatMap { reader.string($0, join(path, "point")) }
+        let safe = reader.require(f, "safe_value", in: node, path).flatMap { reader.number($0, join(path, "safe_value")) }
+        let lo = reader.require(f, "min", in: node, path).flatMap { reader.number($0, join(path, "min")) }
+        let hi = reader.require(f, "max", in: node, path).flatMap { reader.number($0, join(path, "max")) }
+        let step = f["max_step"].flatMap { reader.number($0, join(path, "max_step"), in: 0...1e15) }
+        guard let device, let point, let safe, let lo, let hi else { return nil }
+        // The output must be a writable point of a configured Modbus device.
+        guard let source = sources.first(where: { $0.id == device }), case .modbus(_, let dev) = source.kind else {
+            if let n = f["device"] {
+                reader.bag.error(n.location, join(path, "device"), "no modbus source '\(device)'",
+                    hint: suggestion(for: device, among: sources.compactMap { if case .modbus = $0.kind { $0.id } else { nil } }))
+            }
+            return nil
+        }
+        guard let p = dev.points.first(where: { $0.name == point }) else {
+            if let pointNode {
+                reader.bag.error(pointNode.location, join(path, "point"), "device '\(device)' has no point '\(point)'",
+                    hint: suggestion(for: point, among: dev.points.map(\.name)))
+            }
+            return nil
+        }
+        if !p.space.isWritable, let pointNode {
+            reader.bag.error(pointNode.location, join(path, "point"), "point '\(point)' is in the \(p.space) table, which is read-only",
+                hint: "outputs must be holding registers or coils")
+            return nil
+        }
+        if lo > hi {
+            reader.bag.error(node.location, join(path, "min"), "min is greater than max")
+            return nil
+        }
+        if !(lo...hi).contains(safe), let n = f["safe_value"] {
+            reader.bag.error(n.location, join(path, "safe_value"), "the safe value must lie within min...max")
+            return nil
+        }
         return OutputConfig(
-            id: id, line: lineName, chipLabel: chip.label, offset: line.offset, safeValue: safe, minHoldNanoseconds: hold,
-            activeLow: activeLow)
+            id: id, target: .modbus(device: device, point: point), safeValue: safe, minimum: lo, maximum: hi, maxStep: step,
+            minHoldNanoseconds: hold)
     }
 }

@@ -10,35 +10,55 @@ import Testing
 
 final class DriveLog: Sendable {
     let entries = Mutex<[String]>([])
-    func record(_ o: OutputConfig, _ v: Int) { entries.withLock { $0.append("\(o.id)=\(v)") } }
+    func record(_ o: OutputConfig, _ v: Double) { entries.withLock { $0.append("\(o.id)=\(JSONValue.formatNumber(v))") } }
     var all: [String] { entries.withLock { $0 } }
 }
 
 struct OutputControllerTests {
     let alarm = OutputConfig(
-        id: "alarm", line: "GPIO27", chipLabel: "sim", offset: 27, safeValue: 0, minHoldNanoseconds: 2_000_000_000,
-        activeLow: false)
+        id: "alarm", target: .gpio(line: "GPIO27", chipLabel: "sim", offset: 27, activeLow: false), safeValue: 0,
+        minimum: 0, maximum: 1, minHoldNanoseconds: 2_000_000_000)
+    let setpoint = OutputConfig(
+        id: "setpoint", target: .modbus(device: "plc", point: "sp"), safeValue: 20, minimum: 10, maximum: 60, maxStep: 5,
+        minHoldNanoseconds: 0)
 
     func make() -> (OutputController, ManualClock, DriveLog) {
         let clock = ManualClock()
         let log = DriveLog()
-        let controller = OutputController(outputs: [alarm], clock: clock) { log.record($0, $1) }
+        let controller = OutputController(outputs: [alarm, setpoint], clock: clock) { log.record($0, $1) }
         return (controller, clock, log)
     }
 
     @Test func startAndShutdownDriveTheSafeValue() {
         let (c, _, log) = make()
         c.driveAllSafe()
-        #expect(log.all == ["alarm=0"])
+        #expect(log.all == ["alarm=0", "setpoint=20"])
         #expect(c.values["alarm"] == 0)
     }
 
     @Test func valuesOutsideTheEnvelopeAreRefusedAndCounted() {
         let (c, _, log) = make()
         #expect(throws: OutputController.Refusal.self) { try c.write(id: "alarm", value: 5) }
+        #expect(throws: OutputController.Refusal.self) { try c.write(id: "alarm", value: 0.5) }
+        #expect(throws: OutputController.Refusal.self) { try c.write(id: "setpoint", value: .nan) }
         #expect(throws: OutputController.Refusal.self) { try c.write(id: "nope", value: 1) }
         #expect(log.all.isEmpty)
-        #expect(c.refusals["alarm"] == 1)
+        #expect(c.refusals["alarm"] == 2)
+    }
+
+    @Test func aRegisterMovesAtMostMaxStepPerWriteButMayAlwaysReturnToSafe() throws {
+        let (c, _, log) = make()
+        try c.write(id: "setpoint", value: 25)
+        do {
+            try c.write(id: "setpoint", value: 40)
+            Issue.record("a step of 15 must be refused")
+        } catch {
+            #expect(error.rule == "step")
+        }
+        try c.write(id: "setpoint", value: 30)
+        try c.write(id: "setpoint", value: 20)
+        #expect(throws: OutputController.Refusal.self) { try c.write(id: "setpoint", value: 61) }
+        #expect(log.all == ["setpoint=25", "setpoint=30", "setpoint=20"])
     }
 
     @Test func minimumHoldRefusesChatterButNotTheSafeValue() throws {

@@ -110,7 +110,7 @@ struct CLITests {
         #expect(r.status == 0, "stderr: \(r.stderr)")
         #expect(r.stdout.contains("boiler     temp="))
         #expect(r.stdout.contains("door       door=0"))
-        #expect(r.stdout.contains("output alarm (GPIO27) = 0  [safe value on shutdown]"))
+        #expect(r.stdout.contains("output alarm (GPIO27) = 0"))
         let outbox = try String(contentsOfFile: "\(dataDir)/outbox.jsonl", encoding: .utf8)
         #expect(outbox.contains("\"source\":\"boiler\""))
     }
