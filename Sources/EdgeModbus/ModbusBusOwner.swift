@@ -303,9 +303,12 @@ final class Mailbox: @unchecked Sendable {
     /// The queued jobs (possibly none), or nil when the thread must stop; jobs still queued at
     /// that point are failed.
     func takeJobs() -> [WriteJob]? {
-        let (taken, stop) = lock.withLock {
+        // Called once per loop turn: when nothing is queued, return the empty literal, which
+        // allocates nothing (copying then clearing a used array would allocate every time).
+        let (taken, stop) = lock.withLock { () -> ([WriteJob], Bool) in
+            if jobs.isEmpty { return ([], stopping) }
             let taken = jobs
-            jobs.removeAll(keepingCapacity: true)
+            jobs = []
             return (taken, stopping)
         }
         guard stop else { return taken }

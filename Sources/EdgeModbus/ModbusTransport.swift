@@ -34,7 +34,8 @@ extension ModbusTransport {
     static func readOperation(_ space: ModbusSpace, _ unit: ModbusUnitID, _ address: ModbusAddress, _ count: Int)
         -> String
     {
-        "read \(space) \(address)...\(Int(address.rawValue) + count - 1) from unit \(unit)"
+        let range = count == 1 ? "\(address)" : "\(address)...\(Int(address.rawValue) + count - 1)"
+        return "read \(space) \(range) from unit \(unit)"
     }
 
     /// Checks a read's arguments before any I/O.

@@ -46,6 +46,11 @@ final class CycleLog {
     var last: ModbusCycle? { cycles.last }
 }
 
+/// Records the pauses a poller asks for.
+final class PauseLog: @unchecked Sendable {
+    var durations: [Duration] = []
+}
+
 /// Drives a poller for `seconds` of manual time: polls what is due, otherwise jumps to the next due time.
 private func run<T>(_ poller: ModbusPoller<T>, _ clock: ManualClock, until end: Int64, log: CycleLog) {
     for _ in 0..<10_000 {
@@ -306,6 +311,28 @@ private func run<T>(_ poller: ModbusPoller<T>, _ clock: ManualClock, until end: 
         poller.pollNextDue(sink: log.sink)
         #expect(log.last?.samples.first?.quality == .invalid)
         #expect(poller.state(ofDevice: 0) == .ok)
+    }
+
+    @Test func keepsTheInterRequestDelayOnASerialLine() {
+        let clock = ManualClock()
+        let fake = FakeTransport(clock: clock)
+        let slowLine = ModbusBusConfig(
+            id: "slow",
+            transport: .rtu(ModbusRTUSettings(device: "/dev/null-rtu", baud: 9600, parity: .even,
+                                              interRequestDelay: .milliseconds(40))))
+        let pauses = PauseLog()
+        let poller = ModbusPoller(
+            bus: slowLine, devices: [device("meter", unit: 1, points: meterPoints)], transport: fake, clock: clock,
+            random: SeededGenerator(state: 1), pause: { duration in
+                pauses.durations.append(duration)
+                clock.advance(nanoseconds: Int64(duration.components.attoseconds / 1_000_000_000))
+            })
+        poller.pollNextDue { _ in }
+        // Four requests: silence before each but the first; the line was idle before that.
+        #expect(pauses.durations == [.milliseconds(40), .milliseconds(40), .milliseconds(40)])
+        clock.advance(nanoseconds: second)
+        poller.pollNextDue { _ in }
+        #expect(pauses.durations.count == 6, "after a long idle gap the first request goes at once")
     }
 
     @Test func neverSchedulesADeviceWithoutPoints() {
