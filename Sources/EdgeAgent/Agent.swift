@@ -61,7 +61,12 @@ public final class Agent: Sendable {
             guard !devices.isEmpty else { continue }
             let ring = ring
             owners.append(try ModbusBusOwner(bus: bus, devices: devices, logger: logger) { cycle in
-                for sample in cycle.samples { ring.push(sample) }
+                // One poll cycle is one device event: its samples share the cycle's timestamp, which
+                // is how the pipeline groups them (requests of a cycle are milliseconds apart).
+                for var sample in cycle.samples {
+                    sample.timestamp = cycle.timestamp
+                    ring.push(sample)
+                }
                 wake.signal()
             })
         }
