@@ -1,3 +1,4 @@
+import EdgeTestSupport
 import EdgeUplink
 import Foundation
 import Testing
@@ -26,7 +27,7 @@ final class HTTPPeer {
         }
         guard line.hasPrefix("PORT "), let port = Int(line.dropFirst(5).prefix { $0.isNumber }) else {
             kill(process.processIdentifier, SIGKILL)
-            throw PeerError(message: "python3 http peer did not start (is python3 installed?): '\(line)'")
+            throw PeerError("python3 http peer did not start (is python3 installed?): '\(line)'")
         }
         self.port = port
     }
@@ -38,11 +39,6 @@ final class HTTPPeer {
         kill(process.processIdentifier, SIGKILL)
         process.waitUntilExit()
     }
-}
-
-struct PeerError: Error, CustomStringConvertible {
-    var message: String
-    var description: String { message }
 }
 
 struct HTTPClientTests {
