@@ -76,13 +76,13 @@ let package = Package(
         .testTarget(
             name: "EdgeConfigTests",
             dependencies: ["EdgeConfig", "EdgeTestSupport"],
-            exclude: ["Fixtures"],
             swiftSettings: swiftSettings
         ),
         .testTarget(name: "EdgeModbusTests", dependencies: ["EdgeModbus", "EdgeTestSupport"], swiftSettings: swiftSettings),
         .testTarget(
             name: "EdgeAgentTests",
-            dependencies: ["EdgeAgent", "EdgeConfig", "EdgeTestSupport", log],
+            dependencies: ["EdgeAgent", "EdgeConfig", "EdgeFlux", "EdgeTestSupport", log],
+            exclude: ["Fixtures"],
             swiftSettings: swiftSettings
         ),
         .testTarget(

@@ -1,6 +1,7 @@
 public import EdgeConfig
 public import EdgeCore
 public import Logging
+import EdgeFlux
 import EdgeModbus
 import ServiceLifecycle
 
@@ -21,6 +22,15 @@ struct ThreadService: Service {
     }
 }
 
+/// The agent could not be assembled from a config that passed `check` (a file it needs is
+/// not writable, a thread could not start).
+public struct AgentError: Error, CustomStringConvertible {
+    /// What went wrong.
+    public var message: String
+    /// The message.
+    public var description: String { message }
+}
+
 /// Wires a compiled config into running services: acquisition (simulated board for now) →
 /// ring → pipeline (view, outbox), under swift-service-lifecycle.
 public final class Agent: Sendable {
@@ -34,6 +44,8 @@ public final class Agent: Sendable {
     public let pipeline: Pipeline
     /// Actuator outputs behind their safety envelopes.
     public let outputs: OutputController
+    /// Threads for actions that block (HTTP, fsync).
+    let workers: BlockingWorkers
     /// One owner per Modbus bus; each polls its devices on its own thread.
     let modbusOwners: [ModbusBusOwner]
     private let logger: Logger
@@ -49,9 +61,6 @@ public final class Agent: Sendable {
         let wake = WakeSignal()
         let outbox = try Outbox(directory: config.agent.dataDir)
         let view = LiveView(config: config)
-        pipeline = Pipeline(config: config, ring: ring, wake: wake, outbox: outbox, logger: logger) { reading in
-            onActivity(view.describe(reading))
-        }
         var owners: [ModbusBusOwner] = []
         for bus in config.buses {
             let devices = config.sources.compactMap { source -> ModbusDeviceConfig? in
@@ -88,6 +97,24 @@ public final class Agent: Sendable {
             }
             onActivity("output \(output.id) (\(output.targetName)) = \(JSONValue.formatNumber(value))")
         }
+        let workers = try BlockingWorkers(count: 2)
+        self.workers = workers
+        let resources = ActionResources(workers: workers, spool: try HarvestSpool(directory: config.agent.dataDir), outputs: outputs)
+        let registry = AgentCompiler.actionRegistry(config: config, resources: resources, clock: clock, logger: logger)
+        let (flows, diagnostics) = AgentCompiler.compileFlows(config: config, registry: registry)
+        guard let flows else {
+            throw AgentError(message: diagnostics.map(\.description).joined(separator: "\n"))
+        }
+        let engine = FlowEngine(flows: flows, clock: clock, logger: logger) { wake.signal() }
+        engine.onTrace = { trace in
+            if let line = view.describe(trace) { onActivity(line) }
+        }
+        pipeline = Pipeline(
+            config: config, ring: ring, wake: wake, outbox: outbox, logger: logger, engine: engine, outputs: outputs,
+            clock: clock
+        ) { reading in
+            onActivity(view.describe(reading))
+        }
         if !config.board.simulated && config.sources.contains(where: { if case .gpio = $0.kind { true } else { false } }) {
             logger.warning("board '\(config.board.id)': the GPIO driver is not built yet; GPIO sources are not read")
         }
@@ -110,11 +137,14 @@ public final class Agent: Sendable {
             services.append(.init(service: ThreadService(
                 name: "simulated board", start: { try simulation.start() }, stop: { simulation.stop() }, logger: logger)))
         }
-        // Last in the list, so first to stop: outputs go safe before acquisition stops, and
-        // are driven safe before anything else runs on start.
+        // First in the list: started first, so outputs are safe before anything runs, and stopped
+        // last, after the pipeline's final actions, so they end in their safe state. Action
+        // workers stop after that.
         let outputs = outputs
+        let workers = workers
         services.insert(.init(service: ThreadService(
             name: "outputs", start: { outputs.driveAllSafe() }, stop: { outputs.driveAllSafe() }, logger: logger)), at: 0)
+        services.insert(.init(service: ThreadService(name: "action workers", start: {}, stop: { workers.stop() }, logger: logger)), at: 0)
         let group = ServiceGroup(
             configuration: .init(services: services, gracefulShutdownSignals: [.sigterm, .sigint], logger: logger))
         logger.info("edgeflow running", metadata: ["config": "\(config.file)", "sources": "\(config.sources.count)"])

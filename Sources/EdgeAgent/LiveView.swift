@@ -1,5 +1,6 @@
 import EdgeConfig
 import EdgeCore
+import EdgeFlux
 
 /// Renders readings as short human lines for `edgeflow run`'s live view:
 /// `12:00:01.250  boiler  temp=81.5 degC  pressure=1.62 bar`.
@@ -20,6 +21,34 @@ struct LiveView: Sendable {
             parts.append("\(name)=\(Self.format(value))\(unit)")
         }
         return "\(Self.clockTime(reading.timestamp))  \(source.id.padded(10)) \(parts.joined(separator: "  "))"
+    }
+
+    /// One line per action outcome: `  -> boiler-room/too-hot ran: {"temp":91.2}`; nil for
+    /// actions that ran without a result worth showing (an archive's spool id every second).
+    func describe(_ trace: FlowTrace) -> String? {
+        let who = "\(trace.appId)/\(trace.actionId)"
+        switch trace.outcome {
+        case .ran(let result):
+            // A republish line follows for actions with an output; spool receipts are noise.
+            if trace.outputChannelId != nil || result?["queued"] == .bool(true) { return nil }
+            return "  -> \(who) ran\(result.map { ": " + Self.short($0) } ?? "")"
+        case .failed(let failure):
+            return "  !! \(who) failed (\(failure.kind)): \(failure.message)"
+        case .republished(let payload, let delay):
+            let channel = trace.outputChannelId ?? "?"
+            return "  -> \(who) republished to \(channel)\(delay > 0 ? " in \(delay)s" : ""): \(Self.short(payload))"
+        case .refused(let reason):
+            return "  !! \(who) refused: \(reason)"
+        case .dropped:
+            return "  !! \(who) dropped (queue full)"
+        case .conditionError(let value):
+            return "  !! \(who) condition gave \(Self.short(value)), not a boolean"
+        }
+    }
+
+    static func short(_ value: JSONValue) -> String {
+        let text = value.compactJSON
+        return text.count > 120 ? String(text.prefix(117)) + "..." : text
     }
 
     /// Two decimals at most, trailing zeros trimmed: easy to read on a terminal.

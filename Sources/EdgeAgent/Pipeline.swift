@@ -1,5 +1,6 @@
 public import EdgeConfig
 public import EdgeCore
+public import EdgeFlux
 public import Logging
 import Synchronization
 
@@ -27,13 +28,21 @@ public final class Pipeline: @unchecked Sendable {
     private let stopFlag = Atomic<Bool>(false)
     private var thread: OwnerThread?
     private let readingCount = Atomic<Int>(0)
+    /// Owned by the consumer thread once started (the engine is single-threaded by design).
+    private let engine: FlowEngine?
+    private let outputs: OutputController?
+    private let clock: any EdgeClock
 
     /// Creates the consumer. `onReading` runs on the consumer thread for every reading
     /// (the live view and, later, the flow engine).
     public init(
         config: AgentConfig, ring: SampleRing, wake: WakeSignal, outbox: Outbox?, logger: Logger,
+        engine: FlowEngine? = nil, outputs: OutputController? = nil, clock: any EdgeClock = SystemClock(),
         onReading: @escaping @Sendable (DeviceReading) -> Void
     ) {
+        self.engine = engine
+        self.outputs = outputs
+        self.clock = clock
         self.config = config
         self.ring = ring
         self.wake = wake
@@ -60,6 +69,7 @@ public final class Pipeline: @unchecked Sendable {
 
     private func run() {
         var grouper = ReadingGrouper(pointCounts: config.sources.map(\.pointNames.count))
+        var lastLevels: [[Double?]] = config.sources.map { Array(repeating: nil, count: $0.pointNames.count) }
         while true {
             let stopping = stopFlag.load(ordering: .acquiring)
             var batch: [DeviceReading] = []
@@ -67,12 +77,54 @@ public final class Pipeline: @unchecked Sendable {
                 if let done = grouper.add(sample) { batch.append(done) }
             }
             batch += grouper.flushAll()
-            for reading in batch { deliver(reading) }
+            for reading in batch {
+                deliver(reading)
+                feedEngine(reading, lastLevels: &lastLevels)
+            }
             if !batch.isEmpty { flushOutbox(durable: false) }
+            engine?.processCompletions()
+            let now = clock.monotonicNanoseconds()
+            var deadline = now + 200_000_000
+            if let next = engine?.advance(nowMonotonic: now) { deadline = min(deadline, next) }
+            if let next = outputs?.tick() { deadline = min(deadline, next) }
             if stopping && ring.count == 0 { break }
-            wake.wait(timeoutNanoseconds: 200_000_000)
+            wake.wait(timeoutNanoseconds: max(deadline - clock.monotonicNanoseconds(), 1_000_000))
+        }
+        // Let in-flight actions (an fsync'd harvest, a webhook) report before the final flush.
+        for _ in 0..<50 {
+            engine?.processCompletions()
+            if !wake.wait(timeoutNanoseconds: 20_000_000) { break }
         }
         flushOutbox(durable: true)
+    }
+
+    /// Hands a reading to the flows: rows of numbers take the slot path; a GPIO line's change
+    /// becomes an edge event `{"line", "name", "value", "edge"}` (its first level is not an edge).
+    private func feedEngine(_ reading: DeviceReading, lastLevels: inout [[Double?]]) {
+        guard let engine else { return }
+        let source = config.sources[reading.source]
+        if case .gpio(let inputs) = source.kind {
+            for (p, value) in reading.values.enumerated() {
+                guard let value else { continue }
+                let previous = lastLevels[reading.source][p]
+                lastLevels[reading.source][p] = value
+                guard let previous, previous != value else { continue }
+                let line = inputs.lines[p]
+                let payload: JSONValue = [
+                    "line": .string(line.line), "name": .string(line.name), "value": .number(value),
+                    "edge": .string(value > previous ? "rising" : "falling"),
+                ]
+                engine.handleDeviceEvent(source: reading.source, timestampNanoseconds: reading.timestamp, payload: payload)
+            }
+            return
+        }
+        let values = reading.values.map { $0 ?? .nan }
+        let qualities = zip(reading.values, reading.qualities).map { $0 == nil ? SampleQuality.invalid : $1 }
+        values.withUnsafeBufferPointer { v in
+            qualities.withUnsafeBufferPointer { q in
+                engine.handleReading(source: reading.source, timestampNanoseconds: reading.timestamp, values: v, qualities: q)
+            }
+        }
     }
 
     private func deliver(_ reading: DeviceReading) {

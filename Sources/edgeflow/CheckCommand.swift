@@ -1,5 +1,5 @@
 import ArgumentParser
-import EdgeConfig
+import EdgeAgent
 
 #if canImport(Glibc)
     import Glibc

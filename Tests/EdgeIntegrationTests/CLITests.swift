@@ -62,7 +62,7 @@ struct CLITests {
     }
 
     @Test func checkOfABrokenConfigExitsTwoWithFileLineColumn() throws {
-        let r = try EdgeflowBinary.run(["check", "--config", "Tests/EdgeConfigTests/Fixtures/bad-duration/config.yaml"])
+        let r = try EdgeflowBinary.run(["check", "--config", "Tests/EdgeAgentTests/Fixtures/bad-duration/config.yaml"])
         #expect(r.status == 2)
         #expect(r.stderr.contains("bad-duration/config.yaml:6:15: error: sources[0].interval: '10' is not a duration"))
         #expect(r.stderr.contains("hint: add a unit"))
@@ -92,7 +92,7 @@ struct CLITests {
     }
 
     @Test func runRefusesABrokenConfigWithExitTwo() throws {
-        let r = try EdgeflowBinary.run(["run", "--config", "Tests/EdgeConfigTests/Fixtures/unknown-line/config.yaml"])
+        let r = try EdgeflowBinary.run(["run", "--config", "Tests/EdgeAgentTests/Fixtures/unknown-line/config.yaml"])
         #expect(r.status == 2)
         #expect(r.stderr.contains("has no line 'GPIO71'"))
     }

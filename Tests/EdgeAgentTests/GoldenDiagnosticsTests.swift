@@ -1,3 +1,4 @@
+import EdgeAgent
 import EdgeConfig
 import EdgeCore
 import Testing
@@ -6,10 +7,8 @@ import Testing
     import Glibc
 #endif
 
-/// Repository paths located from this file, so tests run from any working directory.
-enum RepoPaths {
-    static let testsDir = Files.directory(of: Files.directory(of: #filePath))
-    static let root = Files.directory(of: testsDir)
+/// Where the broken-config cases live.
+enum GoldenPaths {
     static let fixtures = Files.directory(of: #filePath) + "/Fixtures"
 }
 
@@ -17,7 +16,7 @@ enum RepoPaths {
 /// diagnostics `edgeflow check` must print (with $DIR for the folder). Set
 /// EDGEFLOW_UPDATE_GOLDEN=1 to rewrite expected files after an intended change, then review the diff.
 struct GoldenDiagnosticsTests {
-    static let cases = Files.list(RepoPaths.fixtures).filter { Files.isDirectory("\(RepoPaths.fixtures)/\($0)") }
+    static let cases = Files.list(GoldenPaths.fixtures).filter { Files.isDirectory("\(GoldenPaths.fixtures)/\($0)") }
 
     @Test func thereAreAtLeastFifteenBrokenConfigCases() {
         #expect(Self.cases.count >= 15)
@@ -25,7 +24,7 @@ struct GoldenDiagnosticsTests {
 
     @Test(arguments: cases)
     func brokenConfigExitsTwoWithTheStoredDiagnostics(name: String) throws {
-        let dir = "\(RepoPaths.fixtures)/\(name)"
+        let dir = "\(GoldenPaths.fixtures)/\(name)"
         let report = CheckReport.run(file: "\(dir)/config.yaml")
         #expect(report.exitCode == 2)
         #expect(report.output.isEmpty)
