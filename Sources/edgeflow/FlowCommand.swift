@@ -5,6 +5,6 @@ struct FlowCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "flow",
         abstract: "Evaluate expressions and test flow apps.",
-        subcommands: [FlowEvalCommand.self]
+        subcommands: [FlowEvalCommand.self, FlowTestCommand.self]
     )
 }

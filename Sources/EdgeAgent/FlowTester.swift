@@ -1,0 +1,132 @@
+public import EdgeConfig
+public import EdgeCore
+public import EdgeFlux
+public import Logging
+import Synchronization
+
+/// `edgeflow flow test`: runs a config's apps once on injected messages and reports, hop by
+/// hop, which actions ran, what they returned and what was republished where. Actions that
+/// act on the world (webhook, outputs, spool) are replaced by a dry run unless `live`.
+public enum FlowTester {
+    /// What to print and the exit code.
+    public struct Report: Sendable {
+        /// Standard output.
+        public var output: String
+        /// Standard error.
+        public var errors: String
+        /// 0 ran, 2 bad config or injection.
+        public var exitCode: Int32
+    }
+
+    /// Parses `TARGET=JSON` (the first `=` splits).
+    public static func parseInjection(_ text: String) -> Result<(target: String, payload: JSONValue), FlowInjectError> {
+        guard let equals = text.firstIndex(of: "=") else {
+            return .failure(FlowInjectError(message: "--inject '\(text)' has no '='", hint: "write TARGET=JSON, e.g. boiler='{\"temp\": 95}'"))
+        }
+        let target = String(text[..<equals])
+        let json = String(text[text.index(after: equals)...])
+        guard !target.isEmpty else {
+            return .failure(FlowInjectError(message: "--inject '\(text)' names no target", hint: "an event source, channel or source id"))
+        }
+        do {
+            return .success((target, try JSONValue.parse(json)))
+        } catch {
+            return .failure(FlowInjectError(message: "--inject \(target): the payload is not valid JSON: \(error)", hint: nil))
+        }
+    }
+
+    /// Compiles `file`, injects each message, waits (bounded by `waitSeconds`) for actions to
+    /// finish, and renders the trace.
+    public static func run(file: String, injections: [String], live: Bool, waitSeconds: Double = 10, logger: Logger) -> Report {
+        var errors: [String] = []
+        let (plan, diagnostics) = AgentCompiler.compile(file: file, logger: logger)
+        errors += diagnostics.map(\.description)
+        guard let plan else {
+            return Report(output: "", errors: errors.joined(separator: "\n"), exitCode: 2)
+        }
+        var parsed: [(target: String, payload: JSONValue)] = []
+        for text in injections {
+            switch parseInjection(text) {
+            case .success(let p): parsed.append(p)
+            case .failure(let e): errors.append("error: \(e)")
+            }
+        }
+        if parsed.isEmpty && errors.isEmpty { errors.append("error: nothing to inject; pass --inject TARGET=JSON") }
+        if !parsed.isEmpty && errors.count > diagnostics.count || parsed.isEmpty {
+            return Report(output: "", errors: errors.joined(separator: "\n"), exitCode: 2)
+        }
+        let config = plan.config
+        let clock = SystemClock()
+        let dryRun = DryRunHandler()
+        var resources: ActionResources?
+        if live {
+            do {
+                let outputs = OutputController(outputs: config.outputs, clock: clock) { _, _ in }
+                resources = ActionResources(
+                    workers: try BlockingWorkers(count: 2), spool: try HarvestSpool(directory: config.agent.dataDir),
+                    outputs: outputs)
+            } catch {
+                return Report(output: "", errors: "error: \(error)", exitCode: 1)
+            }
+        }
+        defer { resources?.workers.stop() }
+        var registry = AgentCompiler.actionRegistry(config: config, resources: resources, clock: clock, logger: logger)
+        if !live { registry = registry.replacingForDryRun(dryRun) }
+        let (flows, flowDiagnostics) = AgentCompiler.compileFlows(config: config, registry: registry)
+        guard let flows else {
+            return Report(output: "", errors: flowDiagnostics.map(\.description).joined(separator: "\n"), exitCode: 2)
+        }
+        let wake = WakeSignal()
+        let engine = FlowEngine(flows: flows, clock: clock, logger: logger) { wake.signal() }
+        let lines = Mutex<[String]>([])
+        engine.onTrace = { trace in lines.withLock { $0.append(render(trace)) } }
+        var out: [String] = []
+        for (target, payload) in parsed {
+            out.append("inject \(target) = \(payload.compactJSON)")
+            let before = lines.withLock { $0.count }
+            do {
+                let named = config.apps.contains { app in
+                    app.document.eventSources.contains { $0.id == target }
+                        || app.document.channels.contains { $0.channelId == target }
+                }
+                if named || target.contains("/") {
+                    try engine.inject(target: target, payload: payload)
+                } else if let index = config.sources.firstIndex(where: { $0.id == target }) {
+                    engine.handleDeviceEvent(source: index, timestampNanoseconds: clock.wallNanoseconds(), payload: payload)
+                } else {
+                    try engine.inject(target: target, payload: payload)
+                }
+            } catch {
+                return Report(output: out.joined(separator: "\n"), errors: "error: \(error)", exitCode: 2)
+            }
+            // Asynchronous handlers report through the inbox; wait until the trace stops growing.
+            let deadline = clock.monotonicNanoseconds() + Int64(waitSeconds * 1e9)
+            var quiet = 0
+            while clock.monotonicNanoseconds() < deadline && quiet < 3 {
+                let count = lines.withLock { $0.count }
+                engine.processCompletions()
+                quiet = lines.withLock { $0.count } == count && !wake.wait(timeoutNanoseconds: 50_000_000) ? quiet + 1 : 0
+            }
+            let produced = lines.withLock { Array($0[before...]) }
+            out += produced.isEmpty ? ["  (no action ran)"] : produced
+        }
+        let stats = engine.stats
+        let ran = stats.actions.reduce(0) { $0 + $1.ran }
+        let failed = stats.actions.reduce(0) { $0 + $1.failed }
+        out.append("\(ran) action run\(ran == 1 ? "" : "s"), \(failed) failed\(live ? "" : " (dry run: webhook, slack, harvest, gpio-write and modbus-write did not act; --live runs them)")")
+        return Report(output: out.joined(separator: "\n"), errors: errors.joined(separator: "\n"), exitCode: 0)
+    }
+
+    static func render(_ trace: FlowTrace) -> String {
+        let head = "  hop \(trace.hop + 1)  \(trace.appId)/\(trace.actionId)  [\(trace.inputChannelId)]"
+        switch trace.outcome {
+        case .ran(let result): return "\(head) ran" + (result.map { ": \($0.compactJSON)" } ?? "")
+        case .failed(let f): return "\(head) failed (\(f.kind)): \(f.message)"
+        case .republished(let payload, let delay):
+            return "\(head) -> [\(trace.outputChannelId ?? "?")]\(delay > 0 ? " after \(delay)s" : ""): \(payload.compactJSON)"
+        case .refused(let reason): return "\(head) refused: \(reason)"
+        case .dropped: return "\(head) dropped: queue full"
+        case .conditionError(let value): return "\(head) condition is \(value.compactJSON), not a boolean"
+        }
+    }
+}

@@ -1,0 +1,44 @@
+import EdgeAgent
+import EdgeCore
+import Logging
+import Testing
+
+struct FlowTesterTests {
+    static let demo = Files.directory(of: Files.directory(of: Files.directory(of: #filePath))) + "/config/demo.yaml"
+
+    @Test func aHotReadingRunsTheAlarmChainHopByHopWithoutActing() {
+        let report = FlowTester.run(
+            file: Self.demo, injections: [#"boiler={"temp": 95, "pressure": 1.2, "pump_hours": 3}"#], live: false,
+            logger: Logger(label: "test"))
+        #expect(report.exitCode == 0, "\(report.errors)")
+        #expect(report.output.contains(#"hop 1  boiler-room/too-hot  [ch-in] -> [ch-alert]: {"temp":95,"at":"#))
+        #expect(report.output.contains(#"hop 2  boiler-room/alarm-on  [ch-alert] ran: {"dryRun":true,"type":"gpio-write""#))
+        #expect(report.output.contains(#""holdSeconds":5"#))
+    }
+
+    @Test func aCoolReadingOnlyArchives() {
+        let report = FlowTester.run(
+            file: Self.demo, injections: [#"boiler={"temp": 70, "pressure": 1.2, "pump_hours": 3}"#], live: false,
+            logger: Logger(label: "test"))
+        #expect(report.exitCode == 0)
+        #expect(!report.output.contains("too-hot"))
+        #expect(report.output.contains("boiler-room/archive"))
+    }
+
+    @Test func badInjectionsExitTwoWithTheReason() {
+        let cases: [(String, String)] = [
+            ("nothing={}", "no event source or channel named 'nothing'"),
+            ("boiler={bad", "the payload is not valid JSON"),
+            ("boiler", "has no '='"),
+            ("={}", "names no target"),
+        ]
+        for (injection, message) in cases {
+            let report = FlowTester.run(file: Self.demo, injections: [injection], live: false, logger: Logger(label: "t"))
+            #expect(report.exitCode == 2, "\(injection)")
+            #expect(report.errors.contains(message), "\(injection): \(report.errors)")
+        }
+        let none = FlowTester.run(file: Self.demo, injections: [], live: false, logger: Logger(label: "t"))
+        #expect(none.exitCode == 2)
+        #expect(none.errors.contains("nothing to inject"))
+    }
+}
