@@ -72,6 +72,8 @@ public enum FlowTester {
         defer { resources?.workers.stop() }
         var registry = AgentCompiler.actionRegistry(config: config, resources: resources, clock: clock, logger: logger)
         if !live { registry = registry.replacingForDryRun(dryRun) }
+        let inFlight = InFlight()
+        registry = inFlight.wrapping(registry)
         let (flows, flowDiagnostics) = AgentCompiler.compileFlows(config: config, registry: registry)
         guard let flows else {
             return Report(output: "", errors: flowDiagnostics.map(\.description).joined(separator: "\n"), exitCode: 2)
@@ -101,12 +103,14 @@ public enum FlowTester {
             }
             // Asynchronous handlers report through the inbox; wait until the trace stops growing.
             let deadline = clock.monotonicNanoseconds() + Int64(waitSeconds * 1e9)
-            var quiet = 0
-            while clock.monotonicNanoseconds() < deadline && quiet < 3 {
-                let count = lines.withLock { $0.count }
+            // Asynchronous handlers report through the inbox: wait (bounded) until none is in flight.
+            engine.processCompletions()
+            while clock.monotonicNanoseconds() < deadline && inFlight.count > 0 {
+                wake.wait(timeoutNanoseconds: 20_000_000)
                 engine.processCompletions()
-                quiet = lines.withLock { $0.count } == count && !wake.wait(timeoutNanoseconds: 50_000_000) ? quiet + 1 : 0
             }
+            engine.processCompletions()  // a completion posted just before the count reached zero
+            if inFlight.count > 0 { out.append("  (\(inFlight.count) action(s) still running after \(JSONValue.formatNumber(waitSeconds))s)") }
             let produced = lines.withLock { Array($0[before...]) }
             out += produced.isEmpty ? ["  (no action ran)"] : produced
         }
@@ -117,16 +121,53 @@ public enum FlowTester {
         return Report(output: out.joined(separator: "\n"), errors: errors.joined(separator: "\n"), exitCode: 0)
     }
 
+    static func short(_ value: JSONValue) -> String {
+        let text = value.compactJSON
+        return text.count > 200 ? String(text.prefix(197)) + "..." : text
+    }
+
     static func render(_ trace: FlowTrace) -> String {
         let head = "  hop \(trace.hop + 1)  \(trace.appId)/\(trace.actionId)  [\(trace.inputChannelId)]"
         switch trace.outcome {
-        case .ran(let result): return "\(head) ran" + (result.map { ": \($0.compactJSON)" } ?? "")
+        case .ran(let result): return "\(head) ran" + (result.map { ": \(short($0))" } ?? "")
         case .failed(let f): return "\(head) failed (\(f.kind)): \(f.message)"
         case .republished(let payload, let delay):
-            return "\(head) -> [\(trace.outputChannelId ?? "?")]\(delay > 0 ? " after \(delay)s" : ""): \(payload.compactJSON)"
+            return "\(head) -> [\(trace.outputChannelId ?? "?")]\(delay > 0 ? " after \(delay)s" : ""): \(short(payload))"
         case .refused(let reason): return "\(head) refused: \(reason)"
         case .dropped: return "\(head) dropped: queue full"
         case .conditionError(let value): return "\(head) condition is \(value.compactJSON), not a boolean"
+        }
+    }
+}
+
+/// Counts invocations that have started but not completed, so `flow test` waits exactly as
+/// long as the actions take (bounded by its deadline).
+final class InFlight: Sendable {
+    private let value = Atomic<Int>(0)
+
+    var count: Int { value.load(ordering: .acquiring) }
+
+    func wrapping(_ registry: FlowActionRegistry) -> FlowActionRegistry {
+        var out = FlowActionRegistry()
+        for type in registry.types {
+            if let handler = registry.handler(for: type) { out.register(type, Counting(inner: handler, inFlight: self)) }
+        }
+        return out
+    }
+
+    struct Counting: FlowActionHandler {
+        let inner: any FlowActionHandler
+        let inFlight: InFlight
+
+        func validate(config: JSONValue, path: String) -> [FlowConfigIssue] { inner.validate(config: config, path: path) }
+
+        func start(_ invocation: ActionInvocation, complete: @escaping @Sendable (ActionResult) -> Void) {
+            inFlight.value.add(1, ordering: .acquiringAndReleasing)
+            let counter = inFlight
+            inner.start(invocation) { result in
+                complete(result)
+                counter.value.subtract(1, ordering: .acquiringAndReleasing)
+            }
         }
     }
 }
