@@ -15,6 +15,8 @@ let package = Package(
         .package(url: "https://github.com/ordo-one/benchmark", from: "1.38.0", traits: ["MallocInterposer"]),
         // Already in the graph through benchmark; named so the summary line can count mallocs itself.
         .package(url: "https://github.com/ordo-one/malloc-interposer", from: "1.5.0"),
+        // Already in the graph through edgeflow; named so the benchmarks can give the engine a logger.
+        .package(url: "https://github.com/apple/swift-log", from: "1.6.0"),
     ],
     targets: [
         .executableTarget(
@@ -27,6 +29,20 @@ let package = Package(
             path: "Benchmarks/RingBenchmarks",
             swiftSettings: [.swiftLanguageMode(.v6)],
             plugins: [.plugin(name: "BenchmarkPlugin", package: "benchmark")]
-        )
+        ),
+        // P1-P3: ring -> compiled condition -> route, compiled vs tree-walk (and Node.js), ingest threads.
+        .executableTarget(
+            name: "FlowBenchmarks",
+            dependencies: [
+                .product(name: "EdgeCore", package: "edgeflow"),
+                .product(name: "EdgeFlux", package: "edgeflow"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "Benchmark", package: "benchmark"),
+                .product(name: "MallocInterposerSwift", package: "malloc-interposer"),
+            ],
+            path: "Benchmarks/FlowBenchmarks",
+            swiftSettings: [.swiftLanguageMode(.v6)],
+            plugins: [.plugin(name: "BenchmarkPlugin", package: "benchmark")]
+        ),
     ]
 )
