@@ -28,6 +28,7 @@ let package = Package(
         // Libraries for the nested Benchmarks package; the agent itself ships as one executable.
         .library(name: "EdgeCore", targets: ["EdgeCore"]),
         .library(name: "EdgeFlux", targets: ["EdgeFlux"]),
+        .library(name: "EdgeModbus", targets: ["EdgeModbus"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
