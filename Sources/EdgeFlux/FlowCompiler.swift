@@ -132,8 +132,13 @@ struct FlowCompilation {
             }
             return .interval(everyNanoseconds: Int64(seconds) * 1_000_000_000)
         case .cron(let expression, let timezone):
-            do throws(FlowCronError) {
-                return .cron(try FlowCronSchedule(expression.text, timeZone: timezone))
+            do throws(CronError) {
+                return .cron(try CronSchedule(expression.text, timeZone: timezone))
+            } catch where error.column < 1 {
+                // Column 0: the time zone is wrong. Its node has no location of its own here; the
+                // cron field sits next to it.
+                bag.error(expression.location, path + ".timezone", error.message, hint: error.hint)
+                return nil
             } catch {
                 bag.error(
                     FlowSourcePosition.location(ofColumn: error.column, in: expression), expression.path,
@@ -259,9 +264,24 @@ struct FlowCompilation {
                 let condition = actions[action].condition
                 guard !condition.source.isEmpty,
                     let parsed = try? ParsedExpression(condition.source, options: CompileOptions(pointSlots: table))
-                else { return FirstHop(action: action, condition: condition) }
-                return FirstHop(action: action, condition: CompiledCondition(parsed))
+                else { return FirstHop(action: action, condition: condition, readsContext: false) }
+                return FirstHop(
+                    action: action, condition: CompiledCondition(parsed), readsContext: Self.readsContext(parsed.node))
             }
+        }
+    }
+
+    /// Whether an expression reads the message's context (directly, or through `event`).
+    static func readsContext(_ node: Node) -> Bool {
+        switch node {
+        case .literal: return false
+        case .root(let root): return root == .context || root == .eventContext || root == .event
+        case .member(let base, _), .not(let base), .negate(let base): return readsContext(base)
+        case .index(let base, let key): return readsContext(base) || readsContext(key)
+        case .call(_, let arguments): return arguments.contains(where: readsContext)
+        case .and(let lhs, let rhs), .or(let lhs, let rhs), .comparison(_, let lhs, let rhs),
+            .arithmetic(_, let lhs, let rhs):
+            return readsContext(lhs) || readsContext(rhs)
         }
     }
 

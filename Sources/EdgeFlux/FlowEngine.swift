@@ -27,9 +27,13 @@ public final class FlowEngine {
     let logger: Logger
     let inbox = FlowInbox()
     let wake: @Sendable () -> Void
-    var actionStates: [FlowActionState]
+    let actionStates: [FlowActionState]
     /// Device event sources by sample source index.
-    var devicesBySource: [[FlowDeviceState]]
+    let devicesBySource: [[FlowDeviceState]]
+    /// The same states without reference counting, for the reading path (a retain and release
+    /// per state per reading cost as much as a small condition). `devicesBySource` keeps them
+    /// alive for the engine's lifetime.
+    let deviceRefs: [[Unmanaged<FlowDeviceState>]]
     var intervals: [FlowIntervalState] = []
     var crons: [FlowCronState] = []
     var delays = FlowDelayHeap<FlowDelayedMessage>()
@@ -50,7 +54,7 @@ public final class FlowEngine {
         counters = FlowCounters(
             actions: flows.actions.map { FlowActionCounters(appId: $0.appId, actionId: $0.actionId, type: $0.type) })
         actionStates = flows.actions.map { _ in FlowActionState(capacity: flows.options.actionQueueCapacity) }
-        devicesBySource = Array(repeating: [], count: flows.sources.count)
+        var devicesBySource: [[FlowDeviceState]] = Array(repeating: [], count: flows.sources.count)
         let nowMonotonic = clock.monotonicNanoseconds()
         let nowWallMilliseconds = clock.wallNanoseconds() / 1_000_000
         for (index, source) in flows.eventSources.enumerated() {
@@ -59,7 +63,7 @@ public final class FlowEngine {
                 let info = flows.sources[sourceIndex]
                 devicesBySource[sourceIndex].append(FlowDeviceState(
                     eventSource: index, plan: source, table: flows.tables[sourceIndex], report: report,
-                    context: Self.deviceContext(info, milliseconds: nowWallMilliseconds)))
+                    context: Self.deviceContext(info, milliseconds: nowWallMilliseconds), counters: counters.actions))
             case .interval(let every):
                 intervals.append(FlowIntervalState(source: index, every: every, next: nowMonotonic + every))
             case .cron(let schedule):
@@ -69,10 +73,19 @@ public final class FlowEngine {
                 break
             }
         }
+        self.devicesBySource = devicesBySource
+        deviceRefs = devicesBySource.map { $0.map { Unmanaged.passUnretained($0) } }
     }
 
     /// A snapshot of the counters (same as `counters.snapshot()`).
     public var stats: FlowStats { counters.snapshot() }
+
+    /// Whether an invocation is running or queued, or a message is waiting on the delay heap:
+    /// `flow test --live` keeps calling `processCompletions()` / `advance` until this clears.
+    public var hasPendingWork: Bool {
+        delays.count > 0 || readyHead < ready.count
+            || actionStates.contains { $0.inFlight != nil || !$0.queue.isEmpty }
+    }
 
     /// Applies results posted by asynchronous handlers and routes their output. Call it from the
     /// owner thread after `wake`.
@@ -260,6 +273,6 @@ struct FlowIntervalState {
 /// A cron source's next due time (wall clock, unix ms); nil when the schedule never fires again.
 struct FlowCronState {
     var source: Int
-    var schedule: FlowCronSchedule
+    var schedule: CronSchedule
     var next: Int64?
 }

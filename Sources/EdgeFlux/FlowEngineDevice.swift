@@ -17,16 +17,18 @@ extension FlowEngine {
         qualities: UnsafeBufferPointer<SampleQuality>
     ) {
         guard source >= 0, source < devicesBySource.count, !devicesBySource[source].isEmpty else {
-            counters.readingsIgnored.increment()
+            counters.readingsIgnored.bump()
             return
         }
         var started = false
-        for device in devicesBySource[source] {
-            guard device.shouldReport(timestampNanoseconds, values: values, qualities: qualities) else {
-                counters.readingsSuppressed.increment()
-                continue
+        for ref in deviceRefs[source] {
+            ref._withUnsafeGuaranteedRef { device in
+                guard device.shouldReport(timestampNanoseconds, values: values, qualities: qualities) else {
+                    counters.readingsSuppressed.bump()
+                    return
+                }
+                if runFirstHop(device, timestampNanoseconds, values: values, qualities: qualities) { started = true }
             }
-            if runFirstHop(device, timestampNanoseconds, values: values, qualities: qualities) { started = true }
         }
         if started { pump() }
     }
@@ -37,13 +39,13 @@ extension FlowEngine {
     /// takes the JSON path.
     public func handleDeviceEvent(source: Int, timestampNanoseconds: Int64, payload: JSONValue) {
         guard source >= 0, source < devicesBySource.count, !devicesBySource[source].isEmpty else {
-            counters.readingsIgnored.increment()
+            counters.readingsIgnored.bump()
             return
         }
         let context = Self.deviceContext(flows.sources[source], milliseconds: timestampNanoseconds / 1_000_000)
         for device in devicesBySource[source] {
             guard device.shouldReport(timestampNanoseconds, payload: payload) else {
-                counters.readingsSuppressed.increment()
+                counters.readingsSuppressed.bump()
                 continue
             }
             fire(eventSource: device.eventSource, payload: payload, context: context)
@@ -52,33 +54,52 @@ extension FlowEngine {
     }
 
     /// Judges the first-hop actions of one device event source; true when any started.
+    ///
+    /// Written for the reading path: each condition sits in a final class and is used in place
+    /// (copying a `CompiledCondition` out of an array retains each of its parts, which cost more
+    /// than evaluating it), and the context's timestamp is brought up to date only when a
+    /// condition reads the context, a read failed, or an action fires.
     private func runFirstHop(
         _ device: FlowDeviceState, _ timestampNanoseconds: Int64, values: UnsafeBufferPointer<Double>,
         qualities: UnsafeBufferPointer<SampleQuality>
     ) -> Bool {
-        device.context.replaceMember("timestamp", with: .number(Double(timestampNanoseconds / 1_000_000)))
+        if device.hops.isEmpty { return false }
+        let milliseconds = timestampNanoseconds / 1_000_000
         let count = min(device.table.count, values.count, qualities.count)
         var failedRead = false
         for slot in 0..<count where qualities[slot] != .good {
             failedRead = true
             break
         }
-        let context = failedRead ? device.contextWithQuality(qualities, count: count) : device.context
+        var contextCurrent = false
+        if device.readsContext || failedRead {
+            device.setTimestamp(milliseconds)
+            contextCurrent = true
+        }
+        // No condition reads the context: hand them none rather than pay for a reference to it.
+        let context =
+            failedRead
+            ? device.contextWithQuality(qualities, count: count) : contextCurrent ? device.context : JSONValue.null
         let readings = SlotReadings(table: device.table, values: values, qualities: qualities)
         let environment = EvaluationEnvironment(slots: readings, context: context, clock: clock)
         var message: FlowMessage?
         var started = false
-        for hop in device.firstHop {
-            let counters = self.counters.actions[hop.action]
-            counters.evaluated.increment()
+        for hop in device.hops {
+            hop.counters.evaluated.bump()
             switch hop.condition.outcome(environment) {
             case .satisfied:
-                let run = message ?? FlowMessage(trigger: readings.payloadObject(), context: context)
-                message = run
-                enqueue(hop.action, run)
+                if message == nil {
+                    if !contextCurrent {
+                        device.setTimestamp(milliseconds)
+                        contextCurrent = true
+                    }
+                    message = FlowMessage(
+                        trigger: readings.payloadObject(), context: failedRead ? context : device.context)
+                }
+                if let message { enqueue(hop.action, message) }
                 started = true
             case .unsatisfied:
-                counters.skipped.increment()
+                hop.counters.skipped.bump()
             case .notBoolean(let value):
                 conditionError(action: hop.action, value: value, hop: 0)
             }
@@ -87,35 +108,81 @@ extension FlowEngine {
     }
 }
 
+/// One action as a device event source's first hop: its condition against the source's slots.
+/// A class so the reading loop borrows the condition instead of copying it.
+final class FlowFirstHopAction {
+    let action: Int
+    let condition: CompiledCondition
+    let counters: FlowActionCounters
+
+    init(action: Int, condition: CompiledCondition, counters: FlowActionCounters) {
+        self.action = action
+        self.condition = condition
+        self.counters = counters
+    }
+}
+
 /// One `device` event source's state: its report policy's memory and its prebuilt context.
 final class FlowDeviceState {
     let eventSource: Int
     let table: PointSlotTable
     let report: ReportPolicy
-    let firstHop: [FirstHop]
-    /// `{"eventType": "device", "resource": {...}, "timestamp": ...}`; the timestamp is replaced
-    /// in place per reading.
-    var context: JSONValue
+    /// The channel's enabled actions with their slot conditions.
+    let hops: [FlowFirstHopAction]
+    /// Whether any condition reads the context.
+    let readsContext: Bool
     private let silenceNanoseconds: Int64
-    private var lastValues: [Double]
-    private var lastQualities: [SampleQuality]
+    // The reading path's mutable memory lives in storage allocated once and owned by this
+    // object: a class's `var` properties cost a run-time exclusivity check per access, and
+    // arrays a uniqueness check per write, which together cost more than a condition.
+    private let memory: UnsafeMutablePointer<ReportMemory>
+    private let lastValues: UnsafeMutableBufferPointer<Double>
+    private let lastQualities: UnsafeMutableBufferPointer<SampleQuality>
+    /// `{"eventType": "device", "resource": {...}, "timestamp": ...}`; see `setTimestamp`.
+    private let contextStorage: UnsafeMutablePointer<JSONValue>
     private var lastPayload: JSONValue?
-    private var hasReported = false
-    private var lastReportNanoseconds: Int64 = 0
 
-    init(eventSource: Int, plan: EventSourcePlan, table: PointSlotTable, report: ReportPolicy, context: JSONValue) {
+    private struct ReportMemory {
+        var hasReported = false
+        var lastReportNanoseconds: Int64 = 0
+    }
+
+    /// The context as of the last `setTimestamp`.
+    var context: JSONValue { contextStorage.pointee }
+
+    init(
+        eventSource: Int, plan: EventSourcePlan, table: PointSlotTable, report: ReportPolicy, context: JSONValue,
+        counters: [FlowActionCounters]
+    ) {
         self.eventSource = eventSource
         self.table = table
         self.report = report
-        self.firstHop = plan.firstHop
-        self.context = context
+        hops = plan.firstHop.map {
+            FlowFirstHopAction(action: $0.action, condition: $0.condition, counters: counters[$0.action])
+        }
+        readsContext = plan.firstHop.contains { $0.readsContext }
         if case .deadband(_, let seconds) = report {
             silenceNanoseconds = Int64(min(seconds, 1e9) * 1e9)
         } else {
             silenceNanoseconds = .max
         }
-        lastValues = Array(repeating: 0, count: table.count)
-        lastQualities = Array(repeating: .good, count: table.count)
+        memory = UnsafeMutablePointer.allocate(capacity: 1)
+        memory.initialize(to: ReportMemory())
+        lastValues = UnsafeMutableBufferPointer.allocate(capacity: table.count)
+        lastValues.initialize(repeating: 0)
+        lastQualities = UnsafeMutableBufferPointer.allocate(capacity: table.count)
+        lastQualities.initialize(repeating: .good)
+        contextStorage = UnsafeMutablePointer.allocate(capacity: 1)
+        contextStorage.initialize(to: context)
+    }
+
+    deinit {
+        memory.deinitialize(count: 1)
+        memory.deallocate()
+        lastValues.deallocate()
+        lastQualities.deallocate()
+        contextStorage.deinitialize(count: 1)
+        contextStorage.deallocate()
     }
 
     /// Whether the policy lets this reading through; remembers it when it does. Compares
@@ -129,9 +196,10 @@ final class FlowDeviceState {
         case .every:
             return true
         case .onChange:
-            report = !hasReported || changed(values, qualities, count: count, band: nil)
+            report = !memory.pointee.hasReported || changed(values, qualities, count: count, band: nil)
         case .deadband(let band, _):
-            report = !hasReported || timestamp &- lastReportNanoseconds >= silenceNanoseconds
+            report = !memory.pointee.hasReported
+                || timestamp &- memory.pointee.lastReportNanoseconds >= silenceNanoseconds
                 || changed(values, qualities, count: count, band: band)
         }
         guard report else { return false }
@@ -139,8 +207,8 @@ final class FlowDeviceState {
             lastValues[slot] = values[slot]
             lastQualities[slot] = qualities[slot]
         }
-        hasReported = true
-        lastReportNanoseconds = timestamp
+        memory.pointee.hasReported = true
+        memory.pointee.lastReportNanoseconds = timestamp
         return true
     }
 
@@ -153,13 +221,19 @@ final class FlowDeviceState {
         case .onChange:
             report = lastPayload != payload
         case .deadband(let band, _):
-            report = lastPayload == nil || timestamp &- lastReportNanoseconds >= silenceNanoseconds
+            report = lastPayload == nil || timestamp &- memory.pointee.lastReportNanoseconds >= silenceNanoseconds
                 || Self.differs(payload, lastPayload ?? .null, band: band)
         }
         guard report else { return false }
         lastPayload = payload
-        lastReportNanoseconds = timestamp
+        memory.pointee.lastReportNanoseconds = timestamp
         return true
+    }
+
+    /// Replaces the context's timestamp. Allocation-free while no message holds the context:
+    /// the object is then uniquely owned and changes in place.
+    func setTimestamp(_ milliseconds: Int64) {
+        contextStorage.pointee.replaceMember("timestamp", with: .number(Double(milliseconds)))
     }
 
     /// The context plus `quality` of each point whose read failed.
@@ -168,7 +242,7 @@ final class FlowDeviceState {
         for slot in 0..<count where qualities[slot] != .good && table.slot(named: table.names[slot]) == slot {
             failed[table.names[slot]] = .string(qualities[slot].name)
         }
-        var out = context
+        var out = contextStorage.pointee
         out.replaceMember("quality", with: .object(failed))
         return out
     }

@@ -47,7 +47,7 @@ extension FlowEngine {
     func fail(_ action: Int, message: FlowMessage, _ failure: FlowActionFailure) {
         let plan = flows.actions[action]
         let counters = self.counters.actions[action]
-        counters.failed.increment()
+        counters.failed.bump()
         counters.record(error: "\(failure.kind): \(failure.message)")
         if Self.worthLogging(counters.failed.value) {
             logger.warning(
@@ -76,7 +76,7 @@ extension FlowEngine {
         let hops = input.hops + 1
         let channelId = flows.channels[channel].id
         if hops > flows.options.maxHops {
-            counters.hopCapStops.increment()
+            counters.hopCapStops.bump()
             if Self.worthLogging(counters.hopCapStops.value) {
                 logger.warning(
                     "flow run stopped at the hop cap",
@@ -91,7 +91,7 @@ extension FlowEngine {
         }
         let size = payload.compactJSON.utf8.count
         if size > flows.options.maxMessageBytes {
-            counters.oversizeRefusals.increment()
+            counters.oversizeRefusals.bump()
             let reason = "message of \(size) bytes exceeds the \(flows.options.maxMessageBytes)-byte limit"
             trace(action, hop: input.hops, output: channelId, .refused(reason: reason))
             if !isError { fail(action, message: input, FlowActionFailure(kind: "oversize", message: reason)) }
@@ -108,7 +108,7 @@ extension FlowEngine {
         if delay > 0 {
             let due = clock.monotonicNanoseconds() + Int64(delay) * 1_000_000_000
             delays.push(FlowDelayedMessage(channel: channel, message: next), due: due)
-            counters.delayedScheduled.increment()
+            counters.delayedScheduled.bump()
         } else {
             deliver(next, to: channel)
         }
@@ -118,8 +118,8 @@ extension FlowEngine {
     func conditionError(action: Int, value: JSONValue, hop: Int) {
         let plan = flows.actions[action]
         let counters = self.counters.actions[action]
-        counters.conditionErrors.increment()
-        self.counters.conditionErrors.increment()
+        counters.conditionErrors.bump()
+        self.counters.conditionErrors.bump()
         let count = counters.conditionErrors.value
         if Self.worthLogging(count) {
             let text = "condition gave \(value.compactJSON), not a boolean: \(plan.condition.source)"

@@ -13,10 +13,10 @@ extension FlowEngine {
         let environment = self.environment(for: message)
         for action in actions {
             let counters = self.counters.actions[action]
-            counters.evaluated.increment()
+            counters.evaluated.bump()
             switch flows.actions[action].condition.outcome(environment) {
             case .satisfied: enqueue(action, message)
-            case .unsatisfied: counters.skipped.increment()
+            case .unsatisfied: counters.skipped.bump()
             case .notBoolean(let value): conditionError(action: action, value: value, hop: message.hops)
             }
         }
@@ -32,7 +32,7 @@ extension FlowEngine {
         }
         if state.queue.push(message) { return }
         let counters = self.counters.actions[action]
-        counters.dropped.increment()
+        counters.dropped.bump()
         let plan = flows.actions[action]
         if Self.worthLogging(counters.dropped.value) {
             logger.warning(
@@ -53,7 +53,7 @@ extension FlowEngine {
         state.token &+= 1
         let token = state.token
         state.inFlight = message
-        counters.actions[action].ran.increment()
+        counters.actions[action].ran.bump()
         let config = plan.config.render(environment(for: message))
         let invocation = ActionInvocation(
             appId: plan.appId, actionId: plan.actionId, type: plan.type, config: config,

@@ -9,7 +9,7 @@ extension FlowEngine {
     @discardableResult
     public func advance(nowMonotonic now: Int64) -> Int64? {
         while let delayed = delays.popDue(now: now) {
-            counters.delayedDelivered.increment()
+            counters.delayedDelivered.bump()
             deliver(delayed.message, to: delayed.channel)
         }
         let wallMilliseconds = clock.wallNanoseconds() / 1_000_000

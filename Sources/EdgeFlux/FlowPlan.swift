@@ -90,7 +90,7 @@ struct EventSourcePlan: Sendable {
     enum Kind: Sendable {
         case device(source: Int, report: ReportPolicy)
         case interval(everyNanoseconds: Int64)
-        case cron(FlowCronSchedule)
+        case cron(CronSchedule)
         case webhook(path: String)
         case manual
     }
@@ -110,4 +110,7 @@ struct EventSourcePlan: Sendable {
 struct FirstHop: Sendable {
     var action: Int
     var condition: CompiledCondition
+    /// Whether the condition reads `context` (or `event.context`, the same on the first hop),
+    /// so the reading's context must be current before it runs.
+    var readsContext: Bool
 }

@@ -1,6 +1,24 @@
 public import EdgeCore
 import Synchronization
 
+/// A count written only by the engine's thread and readable from any thread. A relaxed load
+/// and store replace the locked read-modify-write of a shared counter, which matters on the
+/// reading path where two counters move per action per reading.
+public final class FlowCounter: Sendable {
+    private let storage = Atomic<UInt64>(0)
+
+    init() {}
+
+    /// The current count.
+    public var value: UInt64 { storage.load(ordering: .relaxed) }
+
+    /// Adds one; engine thread only.
+    @inline(__always)
+    func bump() {
+        storage.store(storage.load(ordering: .relaxed) &+ 1, ordering: .relaxed)
+    }
+}
+
 /// The counters of one action. Bumped by the engine's thread, readable from any thread (the
 /// status socket, metrics): relaxed atomics, no lock except for the rare last-error text.
 public final class FlowActionCounters: Sendable {
@@ -11,17 +29,17 @@ public final class FlowActionCounters: Sendable {
     /// The action type.
     public let type: String
     /// Conditions evaluated (each message entering the channel while the action is enabled).
-    public let evaluated = EventCounter()
+    public let evaluated = FlowCounter()
     /// Invocations started.
-    public let ran = EventCounter()
+    public let ran = FlowCounter()
     /// Runs that failed (handler failure, bad transform, refused oversize output).
-    public let failed = EventCounter()
+    public let failed = FlowCounter()
     /// Messages whose condition was `false`.
-    public let skipped = EventCounter()
+    public let skipped = FlowCounter()
     /// Messages whose condition was not a boolean (an evaluation error; the action did not run).
-    public let conditionErrors = EventCounter()
+    public let conditionErrors = FlowCounter()
     /// Invocations dropped because the action's queue was full (backpressure).
-    public let dropped = EventCounter()
+    public let dropped = FlowCounter()
     private let lastErrorText = Mutex<String?>(nil)
 
     init(appId: String, actionId: String, type: String) {
@@ -42,19 +60,19 @@ public final class FlowCounters: Sendable {
     /// Per action, in compile order.
     public let actions: [FlowActionCounters]
     /// Republishes refused because the run reached the hop cap.
-    public let hopCapStops = EventCounter()
+    public let hopCapStops = FlowCounter()
     /// Republished messages refused for being larger than the size cap.
-    public let oversizeRefusals = EventCounter()
+    public let oversizeRefusals = FlowCounter()
     /// Conditions that gave a non-boolean value, over all actions.
-    public let conditionErrors = EventCounter()
+    public let conditionErrors = FlowCounter()
     /// Device readings a report policy held back (no change, inside the deadband).
-    public let readingsSuppressed = EventCounter()
+    public let readingsSuppressed = FlowCounter()
     /// Readings for a source index no app uses or that is out of range.
-    public let readingsIgnored = EventCounter()
+    public let readingsIgnored = FlowCounter()
     /// Messages put on the delay heap.
-    public let delayedScheduled = EventCounter()
+    public let delayedScheduled = FlowCounter()
     /// Delayed messages delivered.
-    public let delayedDelivered = EventCounter()
+    public let delayedDelivered = FlowCounter()
     /// Completions reported twice, or for an invocation that is no longer running.
     public let staleCompletions = EventCounter()
 
@@ -121,7 +139,25 @@ public struct FlowStats: Sendable, Equatable {
     /// Duplicate or late completions ignored.
     public var staleCompletions: UInt64
 
-    /// The counters of one action.
+    /// A count written only by the engine's thread and readable from any thread. A relaxed load
+/// and store replace the locked read-modify-write of a shared counter, which matters on the
+/// reading path where two counters move per action per reading.
+public final class FlowCounter: Sendable {
+    private let storage = Atomic<UInt64>(0)
+
+    init() {}
+
+    /// The current count.
+    public var value: UInt64 { storage.load(ordering: .relaxed) }
+
+    /// Adds one; engine thread only.
+    @inline(__always)
+    func bump() {
+        storage.store(storage.load(ordering: .relaxed) &+ 1, ordering: .relaxed)
+    }
+}
+
+/// The counters of one action.
     public func action(_ actionId: String, app appId: String? = nil) -> FlowActionStats? {
         actions.first { $0.actionId == actionId && (appId == nil || $0.appId == appId) }
     }

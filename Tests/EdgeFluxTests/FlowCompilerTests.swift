@@ -248,6 +248,28 @@ import Testing
         #expect(error.hint == "did you mean 'boiler'?")
     }
 
+    @Test func cronErrorsPointIntoTheExpressionOrAtTheTimeZone() throws {
+        let text = #"""
+            {"appId": "a", "channels": [{"channelId": "in"}],
+             "eventSources": [{"id": "bad", "type": "cron", "cron": "0 25 * * *", "channelId": "in"},
+                              {"id": "zone", "type": "cron", "cron": "0 3 * * *", "timezone": "Mars/Olympus",
+                               "channelId": "in"}],
+             "actions": [{"actionId": "x", "channelId": "in", "type": "log"}]}
+            """#
+        let app = try #require(loadApp(text))
+        let errors = diagnostics([app]).filter { $0.severity == .error }
+        #expect(errors.count == 2)
+        let hour = try #require(errors.first)
+        #expect(hour.path == "eventSources[0].cron")
+        #expect(hour.message.hasSuffix("(column 3 of the cron expression)"))
+        let expected = try #require(Self.position(of: "25 * * *", in: text))
+        #expect(hour.location == SourceLocation(file: "app.json", line: expected.line, column: expected.column))
+        let zone = try #require(errors.last)
+        #expect(zone.path == "eventSources[1].timezone")
+        #expect(zone.location?.line == 3)
+        #expect(zone.message.contains("Mars/Olympus"))
+    }
+
     @Test func anUnknownDialectIsAnError() throws {
         let at = SourceLocation(file: "d.json", line: 2, column: 3)
         let app = AppDocument(

@@ -32,6 +32,7 @@ import Testing
         try engine.inject(target: "m", payload: ["n": 2])
         #expect(sink.payloads.isEmpty)
         #expect(engine.stats.delayedPending == 6)
+        #expect(engine.hasPendingWork)
         #expect(engine.nextDeadline(nowMonotonic: clock.monotonicNanoseconds()) == 2 * Self.second)
 
         clock.advance(nanoseconds: Self.second)
@@ -73,6 +74,34 @@ import Testing
         clock.advance(nanoseconds: 35 * Self.second)
         #expect(engine.advance() == 50 * Self.second)
         #expect(sink.invocations.count == 2)
+    }
+
+    @Test func aCronSourceFiresOnTheWallClockInItsTimeZone() throws {
+        let app = try #require(loadApp(
+            #"""
+            {"appId": "cron", "channels": [{"channelId": "in"}],
+             "eventSources": [{"id": "nightly", "type": "cron", "cron": "0 9 * * *", "timezone": "+09:00",
+                               "payload": {"job": "report"}, "channelId": "in"}],
+             "actions": [{"actionId": "sink", "channelId": "in", "type": "harvest"}]}
+            """#))
+        let sink = RecordingHandler()
+        let clock = ManualClock()  // 2026-01-01T00:00:00Z is 09:00 at +09:00: the next firing is a day away
+        let flows = try #require(compileFlows([app], handlers: registry(["harvest": sink])))
+        let (engine, _) = makeEngine(flows, clock: clock)
+        let day = 86_400 * Self.second
+        #expect(engine.advance() == day)
+        clock.advance(nanoseconds: day - Self.second)
+        #expect(engine.advance() == day)
+        #expect(sink.invocations.isEmpty)
+        clock.advance(nanoseconds: Self.second)
+        #expect(engine.advance() == 2 * day)
+        #expect(sink.payloads == [["job": "report"]])
+        #expect(
+            sink.invocations.first?.context
+                == [
+                    "eventType": "schedule", "scheduleId": "nightly",
+                    "timestamp": .number(clockStartMilliseconds + 86_400_000),
+                ])
     }
 
     @Test func injectNamesAnEventSourceOrAChannel() throws {
@@ -129,6 +158,7 @@ import Testing
         // One invocation in flight per action; the rest wait in order.
         #expect(a.pending.map(\.payload) == [["n": 1]])
         #expect(b.pending.map(\.payload) == [["n": 1]])
+        #expect(engine.hasPendingWork)
 
         #expect(b.completeOldest())
         #expect(wake.value == 1)
@@ -147,6 +177,7 @@ import Testing
         }
         let byA = sink.payloads.filter { $0["by"] == "a" }.map { $0["n"] }
         let byB = sink.payloads.filter { $0["by"] == "b" }.map { $0["n"] }
+        #expect(!engine.hasPendingWork)
         #expect(byA == [1, 2, 3])
         #expect(byB == [1, 2, 3])
         #expect(sink.payloads.prefix(3) == [["by": "b", "n": 1], ["by": "b", "n": 2], ["by": "a", "n": 1]])
