@@ -270,6 +270,42 @@ import Testing
         #expect(zone.message.contains("Mars/Olympus"))
     }
 
+    @Test func handBuiltDocumentsGetTheStructuralChecksToo() throws {
+        // Loaders check these already; a document built in code must not slip past the compiler.
+        let at = SourceLocation(file: "hand.yaml", line: 5, column: 7)
+        func text(_ value: String, _ path: String) -> LocatedText { LocatedText(value, at: at, path: path) }
+        let app = AppDocument(
+            appId: "h", name: "h", dialect: 1,
+            channels: [AppChannel(channelId: "in", name: "in"), AppChannel(channelId: "in", name: "again")],
+            eventSources: [
+                AppEventSource(id: "fast", kind: .interval(everySeconds: 0), payload: .null,
+                    channelId: text("in", "eventSources[0].channelId")),
+                AppEventSource(id: "hook", kind: .webhook(path: "boiler"), payload: .null,
+                    channelId: text("in", "eventSources[1].channelId")),
+                AppEventSource(id: "dev", kind: .device(source: "boiler", report: .deadband(-1, maxSilenceSeconds: 0)),
+                    payload: .null, channelId: text("in", "eventSources[2].channelId")),
+            ],
+            actions: [
+                AppAction(
+                    actionId: "x", channelId: text("in", "actions[0].channelId"), name: "x", enabled: true,
+                    condition: text("   ", "actions[0].condition"), type: "log", config: [:], configLocation: nil,
+                    output: AppActionOutput(
+                        enabled: true, channelId: nil, splitArray: false, transformContentType: nil,
+                        transformContent: nil, delaySeconds: 0,
+                        errorChannelId: text("nowhere", "actions[0].output.errorChannelId")))
+            ])
+        let errors = diagnostics([app], sources: [modbusSource("boiler", ["temp"])]).filter { $0.severity == .error }
+        #expect(
+            errors.map { "\($0.path): \($0.message)" } == [
+                "channels[1].channelId: duplicate channel id 'in'",
+                "eventSources[0].everySeconds: everySeconds must be between 1 and 31536000, found 0",
+                "eventSources[1].path: a webhook path must start with '/'",
+                "eventSources[2].report: a deadband needs a non-negative band and a positive, finite maxSilence",
+                "actions[0].output.errorChannelId: no channel with id 'nowhere'",
+                "actions[0].output: an enabled output needs a channelId",
+            ])
+    }
+
     @Test func anUnknownDialectIsAnError() throws {
         let at = SourceLocation(file: "d.json", line: 2, column: 3)
         let app = AppDocument(

@@ -72,6 +72,25 @@ import Testing
         #expect(sink.payloads.last == ["pressure": 1.3])
     }
 
+    @Test func aShortReadingReadsItsMissingPointsAsAbsent() throws {
+        let app = try #require(loadApp(
+            #"""
+            {"appId": "short", "channels": [{"channelId": "in"}],
+             "eventSources": [{"id": "b", "type": "device", "source": "boiler", "report": "on-change",
+                               "channelId": "in"}],
+             "actions": [{"actionId": "sink", "channelId": "in", "type": "harvest",
+                          "condition": "payload.pressure == null && payload.temp > 1"}]}
+            """#))
+        let sink = RecordingHandler()
+        let flows = try #require(
+            compileFlows(
+                [app], sources: [modbusSource("boiler", ["temp", "pressure"])], handlers: registry(["harvest": sink])))
+        let (engine, _) = makeEngine(flows)
+        feed(engine, [5])
+        feed(engine, [], qualities: [])
+        #expect(sink.payloads == [["temp": 5]])
+    }
+
     @Test func reportPoliciesLetThroughEveryChangeOrDeadbandAndSilence() throws {
         let app = try #require(loadApp(
             #"""
