@@ -77,11 +77,11 @@ public final class ModbusBusOwner: Sendable {
             let mailbox = self.mailbox
             let snapshot = self.snapshot
             let loop = self.loop
-            switch OwnerThread.spawn({ loop.run(mailbox: mailbox, snapshot: snapshot) }) {
-            case .success(let spawned):
-                state = .running(spawned)
+            // EdgeCore's OwnerThread: one shared pthread helper for every owner in the agent.
+            do throws(FileError) {
+                state = .running(try OwnerThread(name: "modbus \(bus.id)") { loop.run(mailbox: mailbox, snapshot: snapshot) })
                 return .success(())
-            case .failure(let error):
+            } catch {
                 return .failure(ModbusError(.unavailable, operation: "start bus \(bus.id)",
                                             message: "cannot create the owner thread", errno: error.errno))
             }
