@@ -97,7 +97,7 @@ public final class Agent: Sendable {
             }
             onActivity("output \(output.id) (\(output.targetName)) = \(JSONValue.formatNumber(value))")
         }
-        let workers = try BlockingWorkers(count: 2)
+        let workers = try BlockingWorkers(count: 4)
         self.workers = workers
         let resources = ActionResources(workers: workers, spool: try HarvestSpool(directory: config.agent.dataDir), outputs: outputs)
         let registry = AgentCompiler.actionRegistry(config: config, resources: resources, clock: clock, logger: logger)
