@@ -44,5 +44,18 @@ let package = Package(
             swiftSettings: [.swiftLanguageMode(.v6)],
             plugins: [.plugin(name: "BenchmarkPlugin", package: "benchmark")]
         ),
+        // P8 over TCP: polls/s through ModbusClient and ModbusPoller against a libmodbus server,
+        // beside a libmodbus C loop; the C peers are compiled from Support/*.c when the benchmark starts.
+        .executableTarget(
+            name: "ModbusBenchmarks",
+            dependencies: [
+                .product(name: "EdgeCore", package: "edgeflow"),
+                .product(name: "EdgeModbus", package: "edgeflow"),
+                .product(name: "Benchmark", package: "benchmark"),
+            ],
+            path: "Benchmarks/ModbusBenchmarks",
+            swiftSettings: [.swiftLanguageMode(.v6)],
+            plugins: [.plugin(name: "BenchmarkPlugin", package: "benchmark")]
+        ),
     ]
 )
