@@ -8,8 +8,8 @@ import EdgeModbus
 /// medians are compared. CPU is getrusage of this process (the C loop reports its own).
 enum Summary {
     static let label = "P8 modbus tcp 10-register poll"
-    static let rounds = 3
-    static let pollsPerRound = 20_000
+    static let rounds = 7
+    static let pollsPerRound = 10_000
     static let warmupPolls = 1_000
 
     static func printLine() {
