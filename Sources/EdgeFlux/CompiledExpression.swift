@@ -3,16 +3,13 @@ public import EdgeCore
 /// An expression compiled once into specialised closures, giving its JSON value. Evaluation
 /// never throws: by the value rules every expression has a value (`null` for type mismatches).
 public struct CompiledExpression: Sendable {
+    /// The compiled code, in one class so copying an expression retains one reference.
+    private let code: ExpressionCode
+
     /// The expression as written.
-    public let source: String
+    public var source: String { code.source }
     /// The value, when the expression does not depend on its environment.
-    public let constantValue: JSONValue?
-    private let program: Program
-    private let jsonCode: ValueCode
-    /// Slot-mode code, or the JSON code when there is no table. Not optional: binding an
-    /// optional closure copies it, and the retain and release of that copy doubled the cost of
-    /// a small condition.
-    private let slotCode: ValueCode
+    public var constantValue: JSONValue? { code.constantValue }
 
     /// Parses, checks and compiles `source`.
     public init(_ source: String, options: CompileOptions = CompileOptions()) throws(ExpressionError) {
@@ -21,24 +18,12 @@ public struct CompiledExpression: Sendable {
 
     /// Compiles an already parsed expression with the options it was parsed with.
     public init(_ parsed: ParsedExpression) {
-        let node = Folder.fold(parsed.node)
-        let table = parsed.options.pointSlots
-        source = parsed.source
-        if case .literal(let value) = node { constantValue = value } else { constantValue = nil }
-        program = Program(node: node, table: table)
-        let json = ClosureCompiler(table: nil).value(node)
-        jsonCode = json
-        slotCode = table.map { ClosureCompiler(table: $0).value(node) } ?? json
+        code = ExpressionCode(parsed)
     }
 
     /// The value of the expression in `environment`.
     public func evaluate(_ environment: EvaluationEnvironment) -> JSONValue {
-        switch program.route(environment) {
-        case .json: return jsonCode(environment)
-        case .slots: return slotCode(environment)
-        case .slotsWithWholePayload: return slotCode(program.withWholePayload(environment))
-        case .materialised: return jsonCode(environment.materialised())
-        }
+        code.evaluate(environment)
     }
 }
 
@@ -58,16 +43,15 @@ public enum ConditionOutcome: Sendable, Equatable {
 /// boolean `true`, never throws and, on slot-backed readings, allocates nothing unless the
 /// condition uses `payload` whole.
 public struct CompiledCondition: Sendable {
+    /// The compiled code, in one class: the engine keeps conditions in arrays, and copying one
+    /// out retained each stored closure separately.
+    private let code: ConditionCode
+
     /// The condition as written.
-    public let source: String
+    public var source: String { code.source }
     /// Whether the condition can only give a boolean (its top is a comparison, `!`, `&&` or `||`
     /// or a boolean literal), so `outcome` never reports `.notBoolean`.
-    public let alwaysBoolean: Bool
-    private let program: Program
-    private let jsonCode: BoolCode
-    /// Slot-mode code, or the JSON code when there is no table (see `CompiledExpression`).
-    private let slotCode: BoolCode
-    private let value: CompiledExpression
+    public var alwaysBoolean: Bool { code.alwaysBoolean }
 
     /// The condition of an action without one: always satisfied.
     public static let always = CompiledCondition(
@@ -84,37 +68,22 @@ public struct CompiledCondition: Sendable {
 
     /// Compiles an already parsed expression as a condition.
     public init(_ parsed: ParsedExpression) {
-        let node = Folder.fold(parsed.node)
-        let table = parsed.options.pointSlots
-        source = parsed.source
-        switch node {
-        case .not, .and, .or, .comparison, .literal(.bool): alwaysBoolean = true
-        default: alwaysBoolean = false
-        }
-        program = Program(node: node, table: table)
-        let json = ClosureCompiler(table: nil).condition(node)
-        jsonCode = json
-        slotCode = table.map { ClosureCompiler(table: $0).condition(node) } ?? json
-        value = CompiledExpression(parsed)
+        code = ConditionCode(parsed)
     }
 
     /// Whether the condition holds: true only if its value is the boolean `true`.
     public func evaluate(_ environment: EvaluationEnvironment) -> Bool {
-        switch program.route(environment) {
-        case .json: return jsonCode(environment)
-        case .slots: return slotCode(environment)
-        case .slotsWithWholePayload: return slotCode(program.withWholePayload(environment))
-        case .materialised: return jsonCode(environment.materialised())
-        }
+        code.evaluate(environment)
     }
 
     /// The condition's value, telling a non-boolean apart from `false`.
     public func outcome(_ environment: EvaluationEnvironment) -> ConditionOutcome {
-        if alwaysBoolean { return evaluate(environment) ? .satisfied : .unsatisfied }
-        switch value.evaluate(environment) {
-        case .bool(true): return .satisfied
-        case .bool(false): return .unsatisfied
-        case let other: return .notBoolean(other)
-        }
+        code.outcome(environment)
     }
+
+    /// How many tests its branch program runs on slot frames at most, and how many of those
+    /// call a general closure rather than reading a slot (for tests of the compiler).
+    var slotProgramShape: (tests: Int, general: Int) { (code.slots.testCount, code.slots.generalCount) }
+    /// Whether its branch program on slot frames runs every test and looks the outcome up.
+    var slotProgramUsesTruthTable: Bool { code.slots.usesTruthTable }
 }

@@ -1,8 +1,8 @@
 import EdgeCore
 
-/// Conditions compile to closures returning `Bool` directly, so `payload.a > 10 && payload.b < 5`
-/// on a slot-backed reading is two slot loads and two compares inside three closure calls,
-/// with no `JSONValue` built.
+/// Conditions compile to closures returning `Bool` directly. `&&`, `||` and `!` become a
+/// `BranchProgram`, so `payload.a > 10 && payload.b < 5` on a slot-backed reading is two slot
+/// loads and two compares inside one closure, with no `JSONValue` built.
 extension ClosureCompiler {
     /// Code that is true only when the node's value is the boolean `true`.
     func condition(_ node: Node) -> BoolCode {
@@ -10,86 +10,18 @@ extension ClosureCompiler {
         case .literal(let constant):
             let truth = Semantics.isTrue(constant)
             return { _ in truth }
-        case .not(let operand):
-            let c = condition(operand)
-            return { env in !c(env) }
-        case .and:
-            return all(flatten(node, and: true).map(condition))
-        case .or:
-            return any(flatten(node, and: false).map(condition))
+        case .not, .and, .or:
+            // Slot-mode code only runs on environments whose slots follow this table and cover it.
+            let program = BranchProgram(node, compiler: self)
+            return { env in
+                guard let slots = env.slots else { return program.evaluate(env) }
+                return program.evaluate(env, values: slots.values, qualities: slots.qualities)
+            }
         case .comparison(let op, let lhs, let rhs):
             return comparison(op, lhs, rhs)
         default:
             let v = value(node)
             return { env in Semantics.isTrue(v(env)) }
-        }
-    }
-
-    /// The operands of a chain `a && b && c` (or `||`), left to right.
-    private func flatten(_ node: Node, and: Bool) -> [Node] {
-        var operands: [Node] = []
-        var rest = node
-        while true {
-            switch rest {
-            case .and(let lhs, let rhs) where and:
-                operands.append(rhs)
-                rest = lhs
-                continue
-            case .or(let lhs, let rhs) where !and:
-                operands.append(rhs)
-                rest = lhs
-                continue
-            default:
-                operands.append(rest)
-            }
-            break
-        }
-        return operands.reversed()
-    }
-
-    private func all(_ parts: [BoolCode]) -> BoolCode {
-        switch parts.count {
-        case 1: return parts[0]
-        case 2:
-            let (a, b) = (parts[0], parts[1])
-            return { env in
-                guard a(env) else { return false }
-                return b(env)
-            }
-        case 3:
-            let (a, b, c) = (parts[0], parts[1], parts[2])
-            return { env in
-                guard a(env), b(env) else { return false }
-                return c(env)
-            }
-        case 4:
-            let (a, b, c, d) = (parts[0], parts[1], parts[2], parts[3])
-            return { env in
-                guard a(env), b(env), c(env) else { return false }
-                return d(env)
-            }
-        default:
-            return { env in
-                for part in parts where !part(env) { return false }
-                return true
-            }
-        }
-    }
-
-    private func any(_ parts: [BoolCode]) -> BoolCode {
-        switch parts.count {
-        case 1: return parts[0]
-        case 2:
-            let (a, b) = (parts[0], parts[1])
-            return { env in a(env) || b(env) }
-        case 3:
-            let (a, b, c) = (parts[0], parts[1], parts[2])
-            return { env in a(env) || b(env) || c(env) }
-        default:
-            return { env in
-                for part in parts where part(env) { return true }
-                return false
-            }
         }
     }
 
@@ -103,27 +35,16 @@ extension ClosureCompiler {
         }
         if case .literal(.number(let k)) = lhs, let slot = slotOf(rhs) {
             guard let slot else { return { _ in op == .notEqual } }
-            return slotAgainstConstant(mirrored(op), slot, k)
+            return slotAgainstConstant(op.mirrored, slot, k)
         }
         if let a = number(lhs), let b = number(rhs) {
             return { env in ClosureCompiler.compare(op, a(env), b(env)) }
         }
         if case .literal(let constant) = rhs { return againstConstant(op, value(lhs), constant) }
-        if case .literal(let constant) = lhs { return againstConstant(mirrored(op), value(rhs), constant) }
+        if case .literal(let constant) = lhs { return againstConstant(op.mirrored, value(rhs), constant) }
         let a = value(lhs)
         let b = value(rhs)
         return { env in Semantics.compare(op, a(env), b(env)) }
-    }
-
-    /// `k op x` is `x (mirrored op) k`.
-    private func mirrored(_ op: ComparisonOperator) -> ComparisonOperator {
-        switch op {
-        case .less: .greater
-        case .lessEqual: .greaterEqual
-        case .greater: .less
-        case .greaterEqual: .lessEqual
-        case .equal, .notEqual: op
-        }
     }
 
     /// Comparison of two number-or-null values with the value rules: `null` equals only
