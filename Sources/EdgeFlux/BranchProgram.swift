@@ -48,7 +48,7 @@ struct BranchProgram: Sendable {
             var next = entry
             while next < exitTrue {
                 let test = tests[Int(next)]
-                next = outcomes >> Int(next) & 1 != 0 ? test.onTrue : test.onFalse
+                next = test.next(outcomes >> Int(next) & 1 != 0)
             }
             if next == exitTrue { table |= 1 << UInt64(outcomes) }
         }
@@ -88,7 +88,7 @@ struct BranchProgram: Sendable {
                 case .pair: holds = BranchProgram.pair(test, values, qualities, good)
                 case .general: holds = general[Int(test.operand)].code(env)
                 }
-                next = holds ? test.onTrue : test.onFalse
+                next = test.next(holds)
             }
             return next == exitTrue
         }
@@ -181,30 +181,60 @@ struct BranchTest: Sendable {
     /// The second slot of `.pair`, the closure of `.general`.
     var operand: Int32
     var constant: Double
-    /// The next test when this one holds (or does not); `exitTrue` and `exitTrue + 1` end.
-    var onTrue: Int32
-    var onFalse: Int32
+    /// The next test when this one does not hold (low half) and when it does (high half);
+    /// `exitTrue` and `exitTrue + 1` end. One word picked by a shift, because a jump on the
+    /// outcome mispredicts whenever readings vary.
+    private var targets: UInt64 = 0
+
+    /// The next test when this one holds.
+    var onTrue: Int32 {
+        get { Int32(truncatingIfNeeded: targets &>> 32) }
+        set { targets = targets & 0xFFFF_FFFF | UInt64(UInt32(bitPattern: newValue)) &<< 32 }
+    }
+
+    /// The next test when this one does not hold.
+    var onFalse: Int32 {
+        get { Int32(truncatingIfNeeded: targets) }
+        set { targets = targets & 0xFFFF_FFFF_0000_0000 | UInt64(UInt32(bitPattern: newValue)) }
+    }
+
+    /// `onTrue` when `holds`, else `onFalse`, without a branch.
+    @inline(__always)
+    func next(_ holds: Bool) -> Int32 {
+        Int32(truncatingIfNeeded: targets &>> ((holds ? 1 : 0) &* 32 as UInt64))
+    }
+
+    private init(
+        kind: Kind, op: ComparisonOperator, relations: UInt8, invert: UInt8, slot: Int32, operand: Int32,
+        constant: Double
+    ) {
+        self.kind = kind
+        self.op = op
+        self.relations = relations
+        self.invert = invert
+        self.slot = slot
+        self.operand = operand
+        self.constant = constant
+    }
 
     /// A `.slot` test that holds when the point is present and its relation to `constant` is
     /// one of `relations`, or the opposite when `invert`.
     static func slot(_ slot: Int, _ constant: Double, relations: UInt8, invert: Bool) -> BranchTest {
         BranchTest(
             kind: .slot, op: .equal, relations: relations, invert: invert ? 1 : 0, slot: Int32(slot), operand: 0,
-            constant: constant, onTrue: 0, onFalse: 0)
+            constant: constant)
     }
 
     /// A `.pair` test.
     static func pair(_ op: ComparisonOperator, _ slot: Int, _ other: Int) -> BranchTest {
         BranchTest(
-            kind: .pair, op: op, relations: 0, invert: 0, slot: Int32(slot), operand: Int32(other), constant: 0,
-            onTrue: 0, onFalse: 0)
+            kind: .pair, op: op, relations: 0, invert: 0, slot: Int32(slot), operand: Int32(other), constant: 0)
     }
 
     /// A `.general` test.
     static func general(_ index: Int) -> BranchTest {
         BranchTest(
-            kind: .general, op: .equal, relations: 0, invert: 0, slot: 0, operand: Int32(index), constant: 0,
-            onTrue: 0, onFalse: 0)
+            kind: .general, op: .equal, relations: 0, invert: 0, slot: 0, operand: Int32(index), constant: 0)
     }
 }
 
