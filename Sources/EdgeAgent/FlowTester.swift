@@ -1,4 +1,4 @@
-public import EdgeConfig
+import EdgeConfig
 public import EdgeCore
 public import EdgeFlux
 public import Logging
