@@ -88,7 +88,7 @@ let package = Package(
         ),
         .testTarget(
             name: "EdgeIntegrationTests",
-            dependencies: ["EdgeModbus", "EdgeConfig", "EdgeUplink", "EdgeTestSupport"],
+            dependencies: ["EdgeAgent", "EdgeModbus", "EdgeConfig", "EdgeUplink", "EdgeCore", "EdgeTestSupport", log],
             exclude: ["peers"],
             swiftSettings: swiftSettings
         ),
