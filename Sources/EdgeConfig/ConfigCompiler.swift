@@ -60,10 +60,17 @@ public enum ConfigCompiler {
             boardAndFile = loadBoard(node, explicitDir: dirs, baseDir: baseDir, reader: &reader)
         }
         var buses: [String: (ModbusBusConfig, YAMLNode)] = [:]
+        var brokenBuses = Set<String>()
         var busOrder: [ModbusBusConfig] = []
         if let node = f["buses"], let items = reader.list(node, "buses") {
             for (i, item) in items.enumerated() {
-                guard let bus = ModbusDecoder.decodeBus(item, "buses[\(i)]", board: boardAndFile?.0, reader: &reader) else { continue }
+                guard let bus = ModbusDecoder.decodeBus(item, "buses[\(i)]", board: boardAndFile?.0, reader: &reader) else {
+                    // Declared but broken: its devices should not also say "no bus".
+                    if case .mapping(let pairs) = item.kind, let id = pairs.first(where: { $0.key.scalarText == "id" })?.value.scalarText {
+                        brokenBuses.insert(id)
+                    }
+                    continue
+                }
                 if let first = buses[bus.id] {
                     reader.bag.error(item.location, "buses[\(i)].id", "duplicate bus id '\(bus.id)'", hint: "first used at line \(first.1.location.line)")
                     continue
@@ -77,7 +84,9 @@ public enum ConfigCompiler {
         if let node = f["sources"], let items = reader.list(node, "sources") {
             for (i, item) in items.enumerated() {
                 let path = "sources[\(i)]"
-                guard let s = SourceDecoder.decode(item, path, index: sources.count, board: boardAndFile?.0, buses: buses, reader: &reader)
+                guard let s = SourceDecoder.decode(
+                    item, path, index: sources.count, board: boardAndFile?.0, buses: buses, brokenBuses: brokenBuses,
+                    reader: &reader)
                 else { continue }
                 if let first = ids[s.id] {
                     reader.bag.error(item.location, join(path, "id"), "duplicate id '\(s.id)'",

@@ -72,12 +72,12 @@ enum ModbusDecoder {
 
     static func decodeDevice(
         _ node: YAMLNode, _ path: String, f: [String: YAMLNode], id: String, source: Int, buses: [String: (ModbusBusConfig, YAMLNode)],
-        reader: inout NodeReader
+        brokenBuses: Set<String>, reader: inout NodeReader
     ) -> (bus: ModbusBusConfig, device: ModbusDeviceConfig)? {
         var bus: ModbusBusConfig?
         if let n = reader.require(f, "bus", in: node, path), let name = reader.string(n, join(path, "bus")) {
             bus = buses[name]?.0
-            if bus == nil {
+            if bus == nil && !brokenBuses.contains(name) {
                 reader.bag.error(n.location, join(path, "bus"), "no bus '\(name)'",
                     hint: suggestion(for: name, among: buses.keys.sorted()) ?? "declare it under buses:")
             }

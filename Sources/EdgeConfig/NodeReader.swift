@@ -186,11 +186,35 @@ public struct NodeReader {
 /// Joins a field path and a key: `sources[0]` + `id` = `sources[0].id`.
 public func join(_ path: String, _ key: String) -> String { path.isEmpty ? key : "\(path).\(key)" }
 
-/// "did you mean 'x'?" for the closest option within a small edit distance, else nil.
+/// Names other gateways' configs use (Telegraf, ThingsBoard, Node-RED, mbpoll) for our keys, so
+/// a config ported from them gets pointed at the right word.
+let knownAliases: [String: [String]] = [
+    "baud": ["baudrate", "baud_rate", "baudRate", "speed"],
+    "unit": ["slave", "slave_id", "slaveid", "unit_id", "unitId", "device_id", "deviceId"],
+    "address": ["register", "reg", "addr", "offset_address", "start"],
+    "type": ["data_type", "datatype", "dataType", "format"],
+    "order": ["byte_order", "word_order", "byteorder", "endianness", "swap"],
+    "poll": ["interval", "poll_interval", "scan_rate", "pollPeriod", "polling"],
+    "stop_bits": ["stopbits", "stopBits"],
+    "data_bits": ["databits", "dataBits", "bytesize"],
+    "port": ["device", "serial", "serial_port", "tty"],
+    "space": ["register_type", "table", "function", "fc"],
+    "timeout": ["response_timeout", "timeout_ms"],
+]
+
+/// "did you mean 'x'?" for the closest option: a known alias from another tool, a prefix
+/// (`baudrate` for `baud`), or a small edit distance; else the list of options when short.
 public func suggestion(for word: String, among options: [String]) -> String? {
-    let scored = options.map { ($0, editDistance(word.lowercased(), $0.lowercased())) }
+    for option in options where knownAliases[option]?.contains(where: { $0.lowercased() == word.lowercased() }) == true {
+        return "did you mean '\(option)'?"
+    }
+    let lower = word.lowercased()
+    if let same = options.first(where: { $0.lowercased() == lower }) { return "did you mean '\(same)'?" }
+    let prefixed = options.filter { $0.count >= 3 && lower.count > $0.count && lower.hasPrefix($0.lowercased()) }
+    if let longest = prefixed.max(by: { $0.count < $1.count }) { return "did you mean '\(longest)'?" }
+    let scored = options.map { ($0, editDistance(lower, $0.lowercased())) }
     guard let best = scored.min(by: { $0.1 < $1.1 }), best.1 <= max(2, word.count / 3) else {
-        return options.count <= 12 ? "expected one of: \(options.joined(separator: ", "))" : nil
+        return options.isEmpty ? nil : options.count <= 12 ? "expected one of: \(options.joined(separator: ", "))" : nil
     }
     return "did you mean '\(best.0)'?"
 }

@@ -12,7 +12,7 @@ enum SourceDecoder {
 
     static func decode(
         _ node: YAMLNode, _ path: String, index: Int, board: Board?, buses: [String: (ModbusBusConfig, YAMLNode)],
-        reader: inout NodeReader
+        brokenBuses: Set<String> = [], reader: inout NodeReader
     ) -> SourceConfig? {
         // The allowed keys depend on the type, so peek at it before the strict read.
         var peeked: String?
@@ -25,7 +25,7 @@ enum SourceDecoder {
         switch type {
         case "modbus":
             guard let (bus, device) = ModbusDecoder.decodeDevice(
-                node, path, f: f, id: id, source: index, buses: buses, reader: &reader)
+                node, path, f: f, id: id, source: index, buses: buses, brokenBuses: brokenBuses, reader: &reader)
             else { return nil }
             return SourceConfig(
                 id: id, kind: .modbus(bus: bus, device: device), pointNames: device.points.map(\.name),
