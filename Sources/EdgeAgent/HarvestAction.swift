@@ -8,9 +8,9 @@ final class HarvestSpool: Sendable {
     private let file: Mutex<Outbox>
     private let nextId: Atomic<UInt64>
 
-    /// Opens `directory/harvest.jsonl`.
-    init(directory: String) throws(FileError) {
-        file = Mutex(try Outbox(directory: directory, name: "harvest.jsonl"))
+    /// Opens `directory/name` (normally `harvest.jsonl`).
+    init(directory: String, name: String = "harvest.jsonl") throws(FileError) {
+        file = Mutex(try Outbox(directory: directory, name: name))
         nextId = Atomic(1)
     }
 
