@@ -63,7 +63,7 @@ public final class FlowEngine {
                 let info = flows.sources[sourceIndex]
                 devicesBySource[sourceIndex].append(FlowDeviceState(
                     eventSource: index, plan: source, table: flows.tables[sourceIndex], report: report,
-                    context: Self.deviceContext(info, milliseconds: nowWallMilliseconds), counters: counters.actions))
+                    context: Self.deviceContext(info, milliseconds: nowWallMilliseconds), counters: counters.actions, clock: clock))
             case .interval(let every):
                 intervals.append(FlowIntervalState(source: index, every: every, next: nowMonotonic + every))
             case .cron(let schedule):

@@ -81,29 +81,38 @@ extension FlowEngine {
             failedRead
             ? device.contextWithQuality(qualities, count: count) : contextCurrent ? device.context : JSONValue.null
         let readings = SlotReadings(table: device.table, values: values, qualities: qualities)
-        let environment = EvaluationEnvironment(slots: readings, context: context, clock: clock)
+        // The device keeps one environment and only its slots and context change per reading:
+        // building a fresh one per reading cost a clock existential copy and its destruction.
+        device.environment.pointee.slots = readings
+        device.environment.pointee.context = context
         var message: FlowMessage?
         var started = false
-        for hop in device.hops {
-            hop.counters.evaluated.bump()
-            switch hop.condition.outcome(environment) {
-            case .satisfied:
-                if message == nil {
-                    if !contextCurrent {
-                        device.setTimestamp(milliseconds)
-                        contextCurrent = true
+        // Unmanaged refs: iterating the hop objects directly retained and released each one.
+        for ref in device.hopRefs {
+            ref._withUnsafeGuaranteedRef { hop in
+                hop.counters.evaluated.bump()
+                switch hop.condition.outcome(device.environment.pointee) {
+                case .satisfied:
+                    if message == nil {
+                        if !contextCurrent {
+                            device.setTimestamp(milliseconds)
+                            contextCurrent = true
+                        }
+                        message = FlowMessage(
+                            trigger: readings.payloadObject(), context: failedRead ? context : device.context)
                     }
-                    message = FlowMessage(
-                        trigger: readings.payloadObject(), context: failedRead ? context : device.context)
+                    if let message { enqueue(hop.action, message) }
+                    started = true
+                case .unsatisfied:
+                    hop.counters.skipped.bump()
+                case .notBoolean(let value):
+                    conditionError(action: hop.action, value: value, hop: 0)
                 }
-                if let message { enqueue(hop.action, message) }
-                started = true
-            case .unsatisfied:
-                hop.counters.skipped.bump()
-            case .notBoolean(let value):
-                conditionError(action: hop.action, value: value, hop: 0)
             }
         }
+        // Drop the reading's buffers and context: they are only valid during this call.
+        device.environment.pointee.slots = nil
+        device.environment.pointee.context = .null
         return started
     }
 }
@@ -129,6 +138,10 @@ final class FlowDeviceState {
     let report: ReportPolicy
     /// The channel's enabled actions with their slot conditions.
     let hops: [FlowFirstHopAction]
+    /// The same hops without reference counting, for the per-reading loop (`hops` keeps them alive).
+    let hopRefs: [Unmanaged<FlowFirstHopAction>]
+    /// One evaluation environment reused for every reading of this source.
+    let environment: UnsafeMutablePointer<EvaluationEnvironment>
     /// Whether any condition reads the context.
     let readsContext: Bool
     private let silenceNanoseconds: Int64
@@ -152,7 +165,7 @@ final class FlowDeviceState {
 
     init(
         eventSource: Int, plan: EventSourcePlan, table: PointSlotTable, report: ReportPolicy, context: JSONValue,
-        counters: [FlowActionCounters]
+        counters: [FlowActionCounters], clock: any EdgeClock
     ) {
         self.eventSource = eventSource
         self.table = table
@@ -160,6 +173,9 @@ final class FlowDeviceState {
         hops = plan.firstHop.map {
             FlowFirstHopAction(action: $0.action, condition: $0.condition, counters: counters[$0.action])
         }
+        hopRefs = hops.map { Unmanaged.passUnretained($0) }
+        environment = UnsafeMutablePointer.allocate(capacity: 1)
+        environment.initialize(to: EvaluationEnvironment(clock: clock))
         readsContext = plan.firstHop.contains { $0.readsContext }
         if case .deadband(_, let seconds) = report {
             silenceNanoseconds = Int64(min(seconds, 1e9) * 1e9)
@@ -177,6 +193,8 @@ final class FlowDeviceState {
     }
 
     deinit {
+        environment.deinitialize(count: 1)
+        environment.deallocate()
         memory.deinitialize(count: 1)
         memory.deallocate()
         lastValues.deallocate()
