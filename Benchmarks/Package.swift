@@ -19,9 +19,11 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-log", from: "1.6.0"),
     ],
     targets: [
+        .target(name: "BenchFigures", path: "Benchmarks/BenchFigures", swiftSettings: [.swiftLanguageMode(.v6)]),
         .executableTarget(
             name: "RingBenchmarks",
             dependencies: [
+                "BenchFigures",
                 .product(name: "EdgeCore", package: "edgeflow"),
                 .product(name: "Benchmark", package: "benchmark"),
                 .product(name: "MallocInterposerSwift", package: "malloc-interposer"),
@@ -34,6 +36,7 @@ let package = Package(
         .executableTarget(
             name: "FlowBenchmarks",
             dependencies: [
+                "BenchFigures",
                 .product(name: "EdgeCore", package: "edgeflow"),
                 .product(name: "EdgeFlux", package: "edgeflow"),
                 .product(name: "Logging", package: "swift-log"),
@@ -49,6 +52,7 @@ let package = Package(
         .executableTarget(
             name: "ModbusBenchmarks",
             dependencies: [
+                "BenchFigures",
                 .product(name: "EdgeCore", package: "edgeflow"),
                 .product(name: "EdgeModbus", package: "edgeflow"),
                 .product(name: "Benchmark", package: "benchmark"),

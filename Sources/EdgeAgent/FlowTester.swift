@@ -45,15 +45,16 @@ public enum FlowTester {
             return Report(output: "", errors: errors.joined(separator: "\n"), exitCode: 2)
         }
         var parsed: [(target: String, payload: JSONValue)] = []
+        var bad: [String] = []
         for text in injections {
             switch parseInjection(text) {
             case .success(let p): parsed.append(p)
-            case .failure(let e): errors.append("error: \(e)")
+            case .failure(let e): bad.append("error: \(e)")
             }
         }
-        if parsed.isEmpty && errors.isEmpty { errors.append("error: nothing to inject; pass --inject TARGET=JSON") }
-        if !parsed.isEmpty && errors.count > diagnostics.count || parsed.isEmpty {
-            return Report(output: "", errors: errors.joined(separator: "\n"), exitCode: 2)
+        if injections.isEmpty { bad.append("error: nothing to inject; pass --inject TARGET=JSON") }
+        guard bad.isEmpty else {
+            return Report(output: "", errors: (errors + bad).joined(separator: "\n"), exitCode: 2)
         }
         let config = plan.config
         let clock = SystemClock()

@@ -11,8 +11,6 @@ public final class Outbox: @unchecked Sendable {
     public let path: String
     private let fd: Int32
     private var pending: [UInt8] = []
-    /// Lines appended since start.
-    public private(set) var lines = 0
 
     /// Opens (creating directories as needed) `directory/name`, appending.
     public init(directory: String, name: String = "outbox.jsonl") throws(FileError) {
@@ -28,7 +26,6 @@ public final class Outbox: @unchecked Sendable {
     public func append(_ line: String) {
         pending.append(contentsOf: line.utf8)
         pending.append(0x0A)
-        lines += 1
     }
 
     /// Writes queued lines; with `durable`, also fsyncs so they survive power loss.

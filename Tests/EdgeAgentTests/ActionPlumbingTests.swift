@@ -1,5 +1,7 @@
 @testable import EdgeAgent
+import EdgeConfig
 import EdgeCore
+import EdgeFlux
 import Synchronization
 import Testing
 
@@ -59,5 +61,59 @@ struct BlockingWorkersTests {
         gate.signal()
         workers.stop()
         #expect(done.load(ordering: .relaxed) == 2)
+    }
+}
+
+/// `gpio-write` / `modbus-write` through the handler: results, refusals and bad values all
+/// come back as action outcomes.
+struct OutputWriteHandlerTests {
+    let alarm = OutputConfig(
+        id: "alarm", target: .gpio(line: "GPIO27", chipLabel: "sim", offset: 27, activeLow: false), safeValue: 0,
+        minimum: 0, maximum: 1, minHoldNanoseconds: 0)
+    let setpoint = OutputConfig(
+        id: "sp", target: .modbus(device: "plc", point: "speed"), safeValue: 0, minimum: 0, maximum: 100, maxStep: 10,
+        minHoldNanoseconds: 0)
+
+    func run(_ handler: OutputWriteHandler, _ config: JSONValue) -> ActionResult? {
+        let outcome = Mutex<ActionResult?>(nil)
+        let invocation = ActionInvocation(
+            appId: "a", actionId: "w", type: "gpio-write", config: config, payload: .null, context: .null,
+            event: FlowEvent(payload: .null, context: .null))
+        handler.start(invocation) { result in outcome.withLock { $0 = result } }
+        return outcome.withLock { $0 }
+    }
+
+    @Test func writesReportTheLineOrRegisterAndRefusalsAreFailures() {
+        let controller = OutputController(outputs: [alarm, setpoint], clock: ManualClock()) { _, _ in }
+        let gpio = OutputWriteHandler(outputs: [alarm, setpoint], controller: controller, modbus: false)
+        let modbus = OutputWriteHandler(outputs: [alarm, setpoint], controller: controller, modbus: true)
+        #expect(run(gpio, ["output": "alarm", "value": "1"]) == .success(["line": "GPIO27", "value": 1, "output": "alarm"]))
+        #expect(run(modbus, ["output": "sp", "value": 10]) == .success(["device": "plc", "register": "speed", "value": 10, "output": "sp"]))
+        guard case .failure(let step)? = run(modbus, ["output": "sp", "value": 50]) else {
+            Issue.record("a step of 40 must be refused")
+            return
+        }
+        #expect(step.kind == "envelope")
+        #expect(step.message.hasPrefix("step:"))
+        guard case .failure(let notNumber)? = run(gpio, ["output": "alarm", "value": "on"]) else {
+            Issue.record("a non-numeric value must fail")
+            return
+        }
+        #expect(notNumber.message.contains("is not a number"))
+        #expect(controller.values == ["alarm": 1, "sp": 10])
+    }
+
+    @Test func checkModeValidatesAgainstTheConfiguredOutputsOnly() {
+        let gpio = OutputWriteHandler(outputs: [alarm, setpoint], controller: nil, modbus: false)
+        #expect(gpio.validate(config: ["output": "alarm", "value": 1], path: "c").isEmpty)
+        let wrongKind = gpio.validate(config: ["output": "sp", "value": 1], path: "c")
+        #expect(wrongKind.map(\.path) == ["c.output"])
+        let mistakes = gpio.validate(config: ["outptu": "alarm", "holdSeconds": -1], path: "c")
+        #expect(Set(mistakes.map(\.path)) == ["c.outptu", "c.output", "c.value", "c.holdSeconds"])
+        guard case .failure(let f)? = run(gpio, ["output": "alarm", "value": 1]) else {
+            Issue.record("no controller: the write must fail, not act")
+            return
+        }
+        #expect(f.kind == "unavailable")
     }
 }

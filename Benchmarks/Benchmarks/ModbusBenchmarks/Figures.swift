@@ -1,3 +1,4 @@
+import BenchFigures
 #if canImport(Glibc)
     import Glibc
 #endif
@@ -13,30 +14,9 @@ enum Figures {
         return micros(usage.ru_utime) + micros(usage.ru_stime)
     }
 
-    static func seconds(_ duration: Duration) -> Double {
-        let (seconds, attoseconds) = duration.components
-        return Double(seconds) + Double(attoseconds) / 1e18
-    }
-
-    static func median(_ values: [Double]) -> Double {
-        let sorted = values.sorted()
-        guard !sorted.isEmpty else { return 0 }
-        let middle = sorted.count / 2
-        return sorted.count.isMultiple(of: 2) ? (sorted[middle - 1] + sorted[middle]) / 2 : sorted[middle]
-    }
-
-    /// `value` with exactly `digits` decimals.
-    static func fixed(_ value: Double, _ digits: Int) -> String {
-        guard value.isFinite else { return "\(value)" }
-        var scale: Int64 = 1
-        for _ in 0..<digits { scale *= 10 }
-        let scaled = Int64((value * Double(scale)).rounded())
-        let whole = scaled / scale
-        var fraction = String(abs(scaled % scale))
-        while fraction.count < digits { fraction = "0" + fraction }
-        let sign = scaled < 0 && whole == 0 ? "-" : ""
-        return digits == 0 ? "\(whole)" : "\(sign)\(whole).\(fraction)"
-    }
+    static func seconds(_ duration: Duration) -> Double { BenchFigures.seconds(duration) }
+    static func median(_ values: [Double]) -> Double { BenchFigures.median(values) }
+    static func fixed(_ value: Double, _ digits: Int) -> String { BenchFigures.fixed(value, digits) }
 }
 
 /// Runs `body` on a new OS thread and waits for it: libmodbus calls block, and blocking calls

@@ -1,3 +1,4 @@
+import BenchFigures
 import Benchmark
 import EdgeCore
 import MallocInterposerSwift
@@ -56,27 +57,9 @@ enum Summary {
     }
 
     static func perSample(_ duration: Duration) -> Double {
-        let (seconds, attoseconds) = duration.components
-        let nanoseconds = Double(seconds) * 1e9 + Double(attoseconds) / 1e9
-        return nanoseconds / Double(samplesPerRound)
+        BenchFigures.nanoseconds(duration) / Double(samplesPerRound)
     }
 
-    static func median(_ values: [Double]) -> Double {
-        let sorted = values.sorted()
-        guard !sorted.isEmpty else { return 0 }
-        let middle = sorted.count / 2
-        return sorted.count.isMultiple(of: 2) ? (sorted[middle - 1] + sorted[middle]) / 2 : sorted[middle]
-    }
-
-    /// `value` with exactly `digits` decimals, without Foundation's formatter.
-    static func fixed(_ value: Double, _ digits: Int) -> String {
-        var scale = 1.0
-        for _ in 0..<digits { scale *= 10 }
-        let scaled = Int64((value * scale).rounded())
-        let whole = scaled / Int64(scale)
-        var fraction = String(abs(scaled % Int64(scale)))
-        while fraction.count < digits { fraction = "0" + fraction }
-        let sign = scaled < 0 && whole == 0 ? "-" : ""
-        return digits == 0 ? "\(whole)" : "\(sign)\(whole).\(fraction)"
-    }
+    static func median(_ values: [Double]) -> Double { BenchFigures.median(values) }
+    static func fixed(_ value: Double, _ digits: Int) -> String { BenchFigures.fixed(value, digits) }
 }
