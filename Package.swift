@@ -5,11 +5,8 @@ import PackageDescription
 // the apt providers tell `swift build` which -dev package to suggest when one is missing.
 let systemLibraries: [Target] = [
     .systemLibrary(name: "CModbus", pkgConfig: "libmodbus", providers: [.apt(["libmodbus-dev"])]),
-    .systemLibrary(name: "CGPIOD", pkgConfig: "libgpiod", providers: [.apt(["libgpiod-dev"])]),
     .systemLibrary(name: "CCurl", pkgConfig: "libcurl", providers: [.apt(["libcurl4-openssl-dev"])]),
-    .systemLibrary(name: "CMosquitto", pkgConfig: "libmosquitto", providers: [.apt(["libmosquitto-dev"])]),
     .systemLibrary(name: "CYAML", pkgConfig: "yaml-0.1", providers: [.apt(["libyaml-dev"])]),
-    .systemLibrary(name: "CZlib", pkgConfig: "zlib", providers: [.apt(["zlib1g-dev"])]),
 ]
 
 let swiftSettings: [SwiftSetting] = [
@@ -19,6 +16,7 @@ let swiftSettings: [SwiftSetting] = [
 
 let log = Target.Dependency.product(name: "Logging", package: "swift-log")
 let lifecycle = Target.Dependency.product(name: "ServiceLifecycle", package: "swift-service-lifecycle")
+let unixSignals = Target.Dependency.product(name: "UnixSignals", package: "swift-service-lifecycle")
 let argumentParser = Target.Dependency.product(name: "ArgumentParser", package: "swift-argument-parser")
 
 let package = Package(
@@ -28,7 +26,7 @@ let package = Package(
         // Libraries for the nested Benchmarks package; the agent itself ships as one executable.
         .library(name: "EdgeCore", targets: ["EdgeCore"]),
         .library(name: "EdgeFlux", targets: ["EdgeFlux"]),
-        .library(name: "EdgeModbus", targets: ["EdgeModbus"]),
+        .library(name: "EdgeModbus", targets: ["EdgeModbus", "ModbusModel"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
@@ -36,39 +34,41 @@ let package = Package(
         .package(url: "https://github.com/swift-server/swift-service-lifecycle", from: "2.6.0"),
     ],
     targets: systemLibraries + [
-        .target(
-            name: "CEdgeShims",
-            dependencies: ["CCurl", "CGPIOD", "CModbus"]
-        ),
+        // One small prefixed C shim per library, only where Swift cannot reach the API itself.
+        .target(name: "CModbusShims", dependencies: ["CModbus"]),
+        .target(name: "CCurlShims", dependencies: ["CCurl"]),
         .target(name: "EdgeCore", swiftSettings: swiftSettings),
         .target(name: "EdgeFlux", dependencies: ["EdgeCore", log], swiftSettings: swiftSettings),
-        .target(name: "EdgeConfig", dependencies: ["EdgeCore", "EdgeFlux", "EdgeModbus", "CYAML"], swiftSettings: swiftSettings),
-        .target(
-            name: "EdgeGPIO",
-            dependencies: ["EdgeCore", "CGPIOD", "CEdgeShims", log],
-            swiftSettings: swiftSettings
-        ),
+        // Pure Swift: point types, codec, read plans. Shared by the config compiler and the driver.
+        .target(name: "ModbusModel", dependencies: ["EdgeCore"], swiftSettings: swiftSettings),
+        .target(name: "EdgeConfig", dependencies: ["EdgeCore", "EdgeFlux", "ModbusModel", "CYAML"], swiftSettings: swiftSettings),
         .target(
             name: "EdgeModbus",
-            dependencies: ["EdgeCore", "CModbus", "CEdgeShims", log],
+            dependencies: ["EdgeCore", "ModbusModel", "CModbus", "CModbusShims", log],
             swiftSettings: swiftSettings
         ),
+        .target(name: "EdgeUplink", dependencies: ["EdgeCore", "CCurl", "CCurlShims", log], swiftSettings: swiftSettings),
+        .target(name: "EdgePipeline", dependencies: ["EdgeCore", "EdgeConfig", "EdgeFlux", log], swiftSettings: swiftSettings),
         .target(
-            name: "EdgeUplink",
-            dependencies: ["EdgeCore", "CCurl", "CMosquitto", "CZlib", "CEdgeShims", log],
+            name: "EdgeActions",
+            dependencies: ["EdgeCore", "EdgeConfig", "EdgeFlux", "EdgePipeline", "EdgeUplink", log],
             swiftSettings: swiftSettings
         ),
-        .target(name: "EdgeAI", dependencies: ["EdgeCore", "EdgeFlux", log], swiftSettings: swiftSettings),
+        .target(name: "EdgeSimulation", dependencies: ["EdgeCore", "EdgeConfig", "EdgePipeline"], swiftSettings: swiftSettings),
         .target(
             name: "EdgeAgent",
             dependencies: [
-                "EdgeCore", "EdgeFlux", "EdgeConfig", "EdgeGPIO", "EdgeModbus", "EdgeUplink", "EdgeAI", log, lifecycle,
+                "EdgeCore", "EdgeFlux", "EdgeConfig", "ModbusModel", "EdgeModbus", "EdgePipeline", "EdgeActions",
+                "EdgeSimulation", log, lifecycle, unixSignals,
             ],
             swiftSettings: swiftSettings
         ),
         .executableTarget(
             name: "edgeflow",
-            dependencies: ["EdgeAgent", "EdgeConfig", "EdgeCore", "EdgeFlux", "EdgeModbus", argumentParser, log],
+            dependencies: [
+                "EdgeAgent", "EdgeActions", "EdgeConfig", "EdgeCore", "EdgeFlux", "ModbusModel", "EdgeModbus",
+                argumentParser, log,
+            ],
             swiftSettings: swiftSettings
         ),
         .target(name: "EdgeTestSupport", dependencies: ["EdgeCore"], path: "Tests/EdgeTestSupport", swiftSettings: swiftSettings),
@@ -79,16 +79,36 @@ let package = Package(
             dependencies: ["EdgeConfig", "EdgeTestSupport"],
             swiftSettings: swiftSettings
         ),
-        .testTarget(name: "EdgeModbusTests", dependencies: ["EdgeModbus", "EdgeTestSupport"], swiftSettings: swiftSettings),
+        .testTarget(
+            name: "EdgeModbusTests",
+            dependencies: ["EdgeModbus", "ModbusModel", "EdgeCore", "EdgeTestSupport"],
+            swiftSettings: swiftSettings
+        ),
+        .testTarget(
+            name: "EdgePipelineTests",
+            dependencies: ["EdgePipeline", "EdgeConfig", "EdgeFlux", "EdgeCore", "EdgeTestSupport", log],
+            swiftSettings: swiftSettings
+        ),
+        .testTarget(
+            name: "EdgeActionsTests",
+            dependencies: ["EdgeActions", "EdgePipeline", "EdgeConfig", "EdgeFlux", "EdgeCore", "EdgeTestSupport", log],
+            swiftSettings: swiftSettings
+        ),
         .testTarget(
             name: "EdgeAgentTests",
-            dependencies: ["EdgeAgent", "EdgeConfig", "EdgeFlux", "EdgeTestSupport", log],
+            dependencies: [
+                "EdgeAgent", "EdgeActions", "EdgePipeline", "EdgeSimulation", "EdgeConfig", "EdgeFlux", "EdgeCore",
+                "EdgeTestSupport", log,
+            ],
             exclude: ["Fixtures"],
             swiftSettings: swiftSettings
         ),
         .testTarget(
             name: "EdgeIntegrationTests",
-            dependencies: ["EdgeAgent", "EdgeModbus", "EdgeConfig", "EdgeUplink", "EdgeCore", "EdgeTestSupport", log],
+            dependencies: [
+                "EdgeAgent", "EdgeActions", "EdgePipeline", "ModbusModel", "EdgeModbus", "EdgeConfig", "EdgeUplink",
+                "EdgeCore", "EdgeTestSupport", log,
+            ],
             exclude: ["peers"],
             swiftSettings: swiftSettings
         ),

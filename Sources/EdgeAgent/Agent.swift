@@ -1,29 +1,15 @@
 public import EdgeConfig
 public import EdgeCore
 public import Logging
+import EdgeActions
 import EdgeFlux
 import EdgeModbus
+public import EdgePipeline
+public import EdgeSimulation
 import ServiceLifecycle
 
-/// A subsystem run by the service group: started in order, stopped in reverse on SIGTERM/SIGINT.
-struct ThreadService: Service {
-    let name: String
-    let start: @Sendable () throws -> Void
-    let stop: @Sendable () -> Void
-    let logger: Logger
-
-    func run() async throws {
-        try start()
-        logger.debug("started \(name)")
-        // Owner threads do the work; this task only waits for the shutdown request.
-        try? await gracefulShutdown()
-        stop()
-        logger.debug("stopped \(name)")
-    }
-}
-
 /// The agent could not be assembled from a config that passed `check` (a file it needs is
-/// not writable, a thread could not start).
+/// not writable, a thread could not start, an output has no driver in this build).
 public struct AgentError: Error, CustomStringConvertible {
     /// What went wrong.
     public var message: String
@@ -31,8 +17,14 @@ public struct AgentError: Error, CustomStringConvertible {
     public var description: String { message }
 }
 
-/// Wires a compiled config into running services: acquisition (simulated board for now) →
-/// ring → pipeline (view, outbox), under swift-service-lifecycle.
+/// Wires a compiled config into running services: frame sources (simulated board, Modbus bus
+/// owners) → ring → pipeline (flow engine, recorder, live view) → actions and outputs, under
+/// swift-service-lifecycle.
+///
+/// Start order: action workers, bus links, outputs to their safe values, pipeline, acquisition.
+/// Stop order (SIGTERM or SIGINT) is the reverse: acquisition stops, the pipeline drains the ring
+/// and lets in-flight actions finish, outputs go to their safe values while their drivers are
+/// still open (each write awaited with a deadline), bus links close, workers stop.
 public final class Agent: Sendable {
     /// The config being run.
     public let config: AgentConfig
@@ -44,13 +36,13 @@ public final class Agent: Sendable {
     public let pipeline: Pipeline
     /// Actuator outputs behind their safety envelopes.
     public let outputs: OutputController
-    /// Threads for actions that block (HTTP, fsync).
-    let workers: BlockingWorkers
-    /// One owner per Modbus bus; each polls its devices on its own thread.
-    let modbusOwners: [ModbusBusOwner]
+    /// Where frames and harvested messages are recorded.
+    public let recorder: any Recorder
+    private let workers: BlockingWorkers
+    private let modbusOwners: [ModbusBusOwner]
     private let logger: Logger
 
-    /// Builds the agent; nothing starts until `run()`.
+    /// Builds the agent; nothing starts until `run()`. `onActivity` gets the live view's lines.
     public init(
         config: AgentConfig, logger: Logger, clock: any EdgeClock = SystemClock(),
         onActivity: @escaping @Sendable (String) -> Void
@@ -59,47 +51,25 @@ public final class Agent: Sendable {
         self.logger = logger
         ring = try SampleRing(capacity: config.agent.ringCapacity, policy: config.agent.dropPolicy)
         let wake = WakeSignal()
-        let outbox = try Outbox(directory: config.agent.dataDir)
+        let texts = FrameTexts()
         let view = LiveView(config: config)
-        var owners: [ModbusBusOwner] = []
-        for bus in config.buses {
-            let devices = config.sources.compactMap { source -> ModbusDeviceConfig? in
-                if case .modbus(let b, let device) = source.kind, b.id == bus.id { return device }
-                return nil
-            }
-            guard !devices.isEmpty else { continue }
-            let ring = ring
-            owners.append(try ModbusBusOwner(bus: bus, devices: devices, logger: logger) { cycle in
-                // One poll cycle is one device event: its samples share the cycle's timestamp, which
-                // is how the pipeline groups them (requests of a cycle are milliseconds apart).
-                for var sample in cycle.samples {
-                    sample.timestamp = cycle.timestamp
-                    ring.push(sample)
-                }
-                wake.signal()
-            })
-        }
-        modbusOwners = owners
-        let sim: SimulatedBoard? = config.board.simulated ? SimulatedBoard(config: config, ring: ring, wake: wake, clock: clock) : nil
+        modbusOwners = try Self.busOwners(config: config, ring: ring, wake: wake, texts: texts, logger: logger)
+        let sim: SimulatedBoard? =
+            config.board.simulated ? SimulatedBoard(config: config, ring: ring, wake: wake, clock: clock) : nil
         simulation = sim
-        let ownersByDevice = Dictionary(uniqueKeysWithValues: owners.flatMap { o in o.devices.map { ($0.id, o) } })
-        let log = logger
-        outputs = OutputController(outputs: config.outputs, clock: clock) { output, value in
-            switch output.target {
-            case .gpio:
-                sim?.drive(output: output.id, value: value)
-            case .modbus(let device, let point):
-                ownersByDevice[device]?.enqueueWrite(device: device, point: point, value: .float(value)) { result in
-                    if case .failure(let error) = result {
-                        log.error("output write failed", metadata: ["output": "\(output.id)", "error": "\(error)"])
-                    }
-                }
-            }
+        outputs = OutputController(
+            outputs: config.outputs, drivers: try Self.outputDrivers(config: config, simulation: sim, owners: modbusOwners),
+            clock: clock, logger: logger
+        ) { output, value in
             onActivity("output \(output.id) (\(output.targetName)) = \(JSONValue.formatNumber(value))")
         }
-        let workers = try BlockingWorkers(count: 4)
-        self.workers = workers
-        let resources = ActionResources(workers: workers, spool: try HarvestSpool(directory: config.agent.dataDir), outputs: outputs)
+        do {
+            recorder = try RecordFile(directory: config.agent.dataDir, sources: config.sources.map { ($0.id, $0.pointNames) })
+            workers = try BlockingWorkers(count: 4)
+        } catch {
+            throw AgentError(message: "\(error)")
+        }
+        let resources = ActionResources(workers: workers, recorder: recorder, outputs: outputs)
         let registry = AgentCompiler.actionRegistry(config: config, resources: resources, clock: clock, logger: logger)
         let (flows, diagnostics) = AgentCompiler.compileFlows(config: config, registry: registry)
         guard let flows else {
@@ -110,45 +80,88 @@ public final class Agent: Sendable {
             if let line = view.describe(trace) { onActivity(line) }
         }
         pipeline = Pipeline(
-            config: config, ring: ring, wake: wake, outbox: outbox, logger: logger, engine: engine, outputs: outputs,
-            clock: clock
-        ) { reading in
-            onActivity(view.describe(reading))
+            config: config, ring: ring, wake: wake, recorder: recorder, logger: logger, engine: engine,
+            outputs: outputs, clock: clock, texts: texts
+        ) { frame in
+            onActivity(view.describe(frame))
         }
-        if !config.board.simulated && config.sources.contains(where: { if case .gpio = $0.kind { true } else { false } }) {
-            logger.warning("board '\(config.board.id)': the GPIO driver is not built yet; GPIO sources are not read")
-        }
-        self.onActivity = onActivity
     }
 
-    private let onActivity: @Sendable (String) -> Void
+    /// One owner per Modbus bus with devices; each pushes a poll cycle as one frame.
+    private static func busOwners(
+        config: AgentConfig, ring: SampleRing, wake: WakeSignal, texts: FrameTexts, logger: Logger
+    ) throws -> [ModbusBusOwner] {
+        var owners: [ModbusBusOwner] = []
+        for bus in config.buses {
+            let devices = config.sources.compactMap { source -> ModbusDeviceConfig? in
+                if case .modbus(let b, let device) = source.kind, b.id == bus.id { return device }
+                return nil
+            }
+            guard !devices.isEmpty else { continue }
+            owners.append(
+                try ModbusBusOwner(bus: bus, devices: devices, logger: logger) { cycle in
+                    // String points' text travels beside the ring, posted before the frame's samples.
+                    if !cycle.texts.isEmpty {
+                        texts.post(source: Int(cycle.source), timestamp: cycle.timestamp, texts: cycle.texts)
+                    }
+                    ring.pushFrame(cycle.samples, timestamp: cycle.timestamp)
+                    wake.signal()
+                })
+        }
+        return owners
+    }
 
-    /// Runs until SIGINT or SIGTERM (or the task is cancelled), then stops acquisition first and
-    /// the pipeline last, so everything read is in the outbox before exit.
+    /// The driver of every output. `check` refuses outputs this build cannot drive; the same
+    /// rule here means `run` refuses to start rather than pretend.
+    private static func outputDrivers(config: AgentConfig, simulation: SimulatedBoard?, owners: [ModbusBusOwner])
+        throws -> [String: any OutputDriver]
+    {
+        let modbus = ModbusOutputDriver(owners: owners)
+        var drivers: [String: any OutputDriver] = [:]
+        for output in config.outputs {
+            switch output.target {
+            case .gpio:
+                guard let simulation else {
+                    throw AgentError(
+                        message: "output '\(output.id)': GPIO outputs are not available in this build (no GPIO driver)")
+                }
+                drivers[output.id] = simulation
+            case .modbus:
+                drivers[output.id] = modbus
+            }
+        }
+        return drivers
+    }
+
+    /// Runs until SIGINT or SIGTERM (or the task is cancelled), then stops in the order above.
     public func run() async throws {
         var services: [ServiceGroupConfiguration.ServiceConfiguration] = []
-        let pipeline = pipeline
-        services.append(.init(service: ThreadService(name: "pipeline", start: { try pipeline.start() }, stop: { pipeline.stop() }, logger: logger)))
-        for owner in modbusOwners {
-            services.append(.init(service: ThreadService(
-                name: "modbus bus \(owner.bus.id)", start: { try owner.start() }, stop: { owner.stop() }, logger: logger)))
+        func add(_ name: String, start: @escaping @Sendable () throws -> Void, stop: @escaping @Sendable () -> Void) {
+            services.append(.init(service: ThreadService(name: name, start: start, stop: stop, logger: logger)))
         }
-        if let simulation {
-            services.append(.init(service: ThreadService(
-                name: "simulated board", start: { try simulation.start() }, stop: { simulation.stop() }, logger: logger)))
-        }
-        // First in the list: started first, so outputs are safe before anything runs, and stopped
-        // last, after the pipeline's final actions, so they end in their safe state. Action
-        // workers stop after that.
-        let outputs = outputs
         let workers = workers
-        services.insert(.init(service: ThreadService(
-            name: "outputs", start: { outputs.driveAllSafe() }, stop: { outputs.driveAllSafe() }, logger: logger)), at: 0)
-        services.insert(.init(service: ThreadService(name: "action workers", start: {}, stop: { workers.stop() }, logger: logger)), at: 0)
+        add("action workers", start: {}, stop: { workers.stop() })
+        let sources: [any FrameSource] = modbusOwners + (simulation.map { [$0] } ?? [])
+        for source in sources {
+            add("\(source.sourceName) link", start: { try source.open() }, stop: { source.close() })
+        }
+        let outputs = outputs
+        add("outputs", start: { outputs.driveAllSafe() }, stop: { outputs.driveAllSafe() })
+        let pipeline = pipeline
+        add("pipeline", start: { try pipeline.start() }, stop: { pipeline.stop() })
+        for source in sources {
+            add("\(source.sourceName) acquisition", start: { source.startAcquisition() }, stop: { source.stopAcquisition() })
+        }
+        services.append(.init(service: ReloadSignalService(logger: logger)))
         let group = ServiceGroup(
             configuration: .init(services: services, gracefulShutdownSignals: [.sigterm, .sigint], logger: logger))
         logger.info("edgeflow running", metadata: ["config": "\(config.file)", "sources": "\(config.sources.count)"])
         try await group.run()
-        logger.info("edgeflow stopped", metadata: ["readings": "\(pipeline.readings)", "dropped": "\(ring.droppedCount)"])
+        logger.info(
+            "edgeflow stopped",
+            metadata: [
+                "frames": "\(pipeline.frames)", "partial_frames": "\(pipeline.partialFrames)",
+                "dropped_samples": "\(ring.droppedCount)", "last_record": "\(recorder.lastSequence)",
+            ])
     }
 }

@@ -1,3 +1,4 @@
+import EdgeActions
 import EdgeConfig
 
 /// What `edgeflow check` prints and returns, shared by the command and the golden tests.

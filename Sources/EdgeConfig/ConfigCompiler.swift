@@ -1,6 +1,6 @@
 public import EdgeCore
 import EdgeFlux
-import EdgeModbus
+import ModbusModel
 
 /// The result of compiling a config: the config when there were no errors, and every
 /// diagnostic (errors and warnings) found on the way.
@@ -94,6 +94,11 @@ public enum ConfigCompiler {
                     continue
                 }
                 ids[s.id] = item.location
+                if case .gpio = s.kind, let board = boardAndFile?.0, !board.simulated {
+                    reader.bag.error(
+                        item.location, join(path, "type"), "GPIO inputs are not available in this build (no GPIO driver)",
+                        hint: "run it on 'board: sim' to simulate the lines; real chips need the libgpiod driver")
+                }
                 sources.append(s)
             }
         }
@@ -109,6 +114,11 @@ public enum ConfigCompiler {
                     continue
                 }
                 ids[o.id] = item.location
+                if o.gpioLine != nil, let board = boardAndFile?.0, !board.simulated {
+                    reader.bag.error(
+                        item.location, join(path, "type"), "GPIO outputs are not available in this build (no GPIO driver)",
+                        hint: "run it on 'board: sim' to simulate the line; real chips need the libgpiod driver")
+                }
                 outputs.append(o)
             }
         }
@@ -121,8 +131,20 @@ public enum ConfigCompiler {
                 }
             }
         }
+        // Both sections are validated (so mistakes show now) and refused: this build has no uplink
+        // transport and no ai action, and a config that asks for them must not pass as if it ran.
         let uplink = f["uplink"].flatMap { SectionDecoder.uplink($0, reader: &reader) }
+        if let node = f["uplink"] {
+            reader.bag.error(
+                node.location, "uplink", "the uplink is not available in this build",
+                hint: "remove the section; every frame is recorded under agent.data_dir meanwhile")
+        }
         let ai = f["ai"].flatMap { SectionDecoder.ai($0, reader: &reader) }
+        if let node = f["ai"] {
+            reader.bag.error(
+                node.location, "ai", "the ai step is not available in this build",
+                hint: "remove the section; apps cannot use the ai action yet")
+        }
         guard let agent, let (board, boardFile) = boardAndFile else { return nil }
         return AgentConfig(
             file: file, agent: agent, board: board, boardFile: boardFile, buses: busOrder, sources: sources, outputs: outputs, apps: apps,

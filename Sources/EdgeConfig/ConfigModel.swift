@@ -1,6 +1,6 @@
 public import EdgeCore
 public import EdgeFlux
-public import EdgeModbus
+public import ModbusModel
 
 /// The whole compiled configuration: what `edgeflow check` summarises and `edgeflow run`
 /// starts. Everything is validated and resolved (board lines, ids, units) before any I/O.
@@ -33,7 +33,7 @@ public struct AgentSettings: Sendable {
     public var name: String
     /// swift-log level name.
     public var logLevel: String
-    /// Directory for the outbox and spool; relative paths are resolved against the config file.
+    /// Directory for the record stream (`records.jsonl`); relative paths are resolved against the config file.
     public var dataDir: String
     /// Sample ring capacity (power of two).
     public var ringCapacity: Int
@@ -223,4 +223,21 @@ public struct AIConfig: Sendable {
     public var requestsPerDay: Int
     /// Consecutive failures that open the circuit breaker.
     public var breakerFailures: Int
+}
+
+extension SourceConfig {
+    /// Per point: its deadband (nil for none), in point order. Only Modbus points have one.
+    public var pointDeadbands: [Double?] {
+        if case .modbus(_, let device) = kind { return device.points.map(\.deadband) }
+        return Array(repeating: nil, count: pointNames.count)
+    }
+
+    /// Whether any point is text (a Modbus `string(n)`), which flows receive as strings.
+    public var hasStringPoints: Bool {
+        guard case .modbus(_, let device) = kind else { return false }
+        return device.points.contains {
+            if case .string = $0.type { return true }
+            return false
+        }
+    }
 }

@@ -1,6 +1,6 @@
 import EdgeCore
 import EdgeFlux
-import EdgeModbus
+import ModbusModel
 
 extension AgentConfig {
     /// A one-screen, human summary of what the config will do, printed by `edgeflow check`.
@@ -51,7 +51,7 @@ extension AgentConfig {
             let d = a.document
             out.append("  " + d.appId.padding(12) + "\(a.path): \(d.channels.count) channels, \(d.eventSources.count) event sources, \(d.actions.count) actions\(a.enabled ? "" : " (disabled)")")
         }
-        row("uplink", uplink.map { "\($0.transport) \($0.url), batches every \(Quantity.formatDuration($0.batchIntervalNanoseconds)), spool cap \(Quantity.formatSize($0.spoolMaxBytes))" } ?? "none (readings go to the local outbox)")
+        row("uplink", uplink.map { "\($0.transport) \($0.url), batches every \(Quantity.formatDuration($0.batchIntervalNanoseconds)), spool cap \(Quantity.formatSize($0.spoolMaxBytes))" } ?? "none (frames are recorded in agent.data_dir/records.jsonl)")
         row("ai", ai.map { "\($0.url), timeout \(Quantity.formatDuration($0.timeoutNanoseconds)), \($0.requestsPerMinute)/min, \($0.requestsPerDay)/day, breaker after \($0.breakerFailures) failures" } ?? "none")
         return out.joined(separator: "\n")
     }

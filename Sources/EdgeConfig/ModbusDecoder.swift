@@ -1,5 +1,5 @@
 import EdgeCore
-import EdgeModbus
+import ModbusModel
 
 /// Decodes `buses:` and `type: modbus` sources into EdgeModbus' model, then runs the model's own
 /// validation and places its findings on the right YAML nodes.

@@ -202,36 +202,9 @@ let knownAliases: [String: [String]] = [
     "timeout": ["response_timeout", "timeout_ms"],
 ]
 
-/// "did you mean 'x'?" for the closest option: a known alias from another tool, a prefix
-/// (`baudrate` for `baud`), or a small edit distance; else the list of options when short.
+/// "did you mean 'x'?" for the closest option (`Spelling.closest`, knowing other tools' key
+/// names), else the list of options when short.
 public func suggestion(for word: String, among options: [String]) -> String? {
-    for option in options where knownAliases[option]?.contains(where: { $0.lowercased() == word.lowercased() }) == true {
-        return "did you mean '\(option)'?"
-    }
-    let lower = word.lowercased()
-    if let same = options.first(where: { $0.lowercased() == lower }) { return "did you mean '\(same)'?" }
-    let prefixed = options.filter { $0.count >= 3 && lower.count > $0.count && lower.hasPrefix($0.lowercased()) }
-    if let longest = prefixed.max(by: { $0.count < $1.count }) { return "did you mean '\(longest)'?" }
-    let scored = options.map { ($0, editDistance(lower, $0.lowercased())) }
-    guard let best = scored.min(by: { $0.1 < $1.1 }), best.1 <= max(2, word.count / 3) else {
-        return options.isEmpty ? nil : options.count <= 12 ? "expected one of: \(options.joined(separator: ", "))" : nil
-    }
-    return "did you mean '\(best.0)'?"
-}
-
-/// Levenshtein distance, for suggestions.
-func editDistance(_ a: String, _ b: String) -> Int {
-    let a = Array(a), b = Array(b)
-    if a.isEmpty { return b.count }
-    if b.isEmpty { return a.count }
-    var previous = Array(0...b.count)
-    var current = [Int](repeating: 0, count: b.count + 1)
-    for i in 1...a.count {
-        current[0] = i
-        for j in 1...b.count {
-            current[j] = min(previous[j] + 1, current[j - 1] + 1, previous[j - 1] + (a[i - 1] == b[j - 1] ? 0 : 1))
-        }
-        swap(&previous, &current)
-    }
-    return previous[b.count]
+    if let hint = Spelling.didYouMean(word, among: options, aliases: knownAliases) { return hint }
+    return options.isEmpty ? nil : options.count <= 12 ? "expected one of: \(options.joined(separator: ", "))" : nil
 }

@@ -1,5 +1,5 @@
 import EdgeCore
-import EdgeModbus
+import ModbusModel
 
 /// Decodes `sources:` and `outputs:` entries, resolving GPIO lines against the board.
 enum SourceDecoder {

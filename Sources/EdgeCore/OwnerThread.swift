@@ -38,42 +38,56 @@ public final class OwnerThread: @unchecked Sendable {
     }
 }
 
-/// A counting wake-up signal between threads (a POSIX semaphore): producers signal after
-/// pushing a batch; the consumer sleeps in the kernel instead of spinning, so an idle agent
-/// uses no CPU.
+/// A counting wake-up signal between threads: producers signal after pushing a batch; the
+/// consumer sleeps in the kernel instead of spinning, so an idle agent uses no CPU. Waits are
+/// measured on `CLOCK_MONOTONIC` (through `ConditionLock`), so a wall-clock step (NTP at boot on
+/// a board without an RTC) neither stretches nor cuts a wait short.
 public final class WakeSignal: @unchecked Sendable {
-    private let semaphore: UnsafeMutablePointer<sem_t>
+    // `pending` is guarded by `lock`.
+    private let lock = ConditionLock()
+    private var pending = 0
 
     /// Creates a signal with no pending wake-ups.
-    public init() {
-        semaphore = .allocate(capacity: 1)
-        sem_init(semaphore, 0, 0)
-    }
+    public init() {}
 
-    deinit {
-        sem_destroy(semaphore)
-        semaphore.deallocate()
+    /// Wakes one waiter (or the next one to wait).
+    public func signal() {
+        lock.withLock { pending += 1 }
+        lock.signal()
     }
-
-    /// Wakes one waiter.
-    public func signal() { sem_post(semaphore) }
 
     /// Waits until signalled or `timeoutNanoseconds` pass; returns true when signalled.
     @discardableResult
     public func wait(timeoutNanoseconds: Int64) -> Bool {
-        var ts = timespec()
-        clock_gettime(CLOCK_REALTIME, &ts)
-        let total = Int64(ts.tv_nsec) + timeoutNanoseconds
-        ts.tv_sec += Int(total / 1_000_000_000)
-        ts.tv_nsec = Int(total % 1_000_000_000)
-        while true {
-            if sem_timedwait(semaphore, &ts) == 0 { return true }
-            if errno != EINTR { return false }
+        let deadline = MonotonicDeadline(after: timeoutNanoseconds)
+        return lock.withLock {
+            while pending == 0 {
+                let left = deadline.remaining
+                if left <= 0 { return false }
+                lock.wait(nanoseconds: left)
+            }
+            pending -= 1
+            return true
         }
     }
 }
 
-/// Sleeps the calling (owner) thread; never call this from async code.
+/// A point in `CLOCK_MONOTONIC` time, for bounded waits on owner threads.
+public struct MonotonicDeadline: Sendable {
+    /// The deadline, in monotonic nanoseconds.
+    public let nanoseconds: Int64
+
+    /// The deadline `nanoseconds` from now.
+    public init(after nanoseconds: Int64) {
+        self.nanoseconds = SystemClock().monotonicNanoseconds() &+ Swift.max(0, nanoseconds)
+    }
+
+    /// Nanoseconds left (0 or less once passed).
+    public var remaining: Int64 { nanoseconds &- SystemClock().monotonicNanoseconds() }
+}
+
+/// Sleeps the calling (owner) thread; never call this from async code. `nanosleep` measures a
+/// relative interval on `CLOCK_MONOTONIC`, so wall-clock steps do not affect it.
 public func threadSleep(nanoseconds: Int64) {
     guard nanoseconds > 0 else { return }
     var ts = timespec(tv_sec: Int(nanoseconds / 1_000_000_000), tv_nsec: Int(nanoseconds % 1_000_000_000))

@@ -1,6 +1,6 @@
 public import EdgeCore
 
-/// A Flux app document (flux-subset.md §1): channels, event sources and actions, as loaded
+/// A Flux app document (docs/flow-language.md §1): channels, event sources and actions, as loaded
 /// and structurally validated. Expressions are kept as text with their positions; the flow
 /// compiler turns them into executable form.
 public struct AppDocument: Sendable {
@@ -176,10 +176,10 @@ public struct AppActionOutput: Sendable {
     }
 }
 
-/// The action types this engine knows (flux-subset.md §4).
+/// The action types this engine knows (docs/flow-language.md §4).
 public let knownActionTypes = [
     "republish", "webhook", "ai", "harvest", "slack", "gpio-write", "modbus-write", "log",
 ]
 
-/// The dialects of flux-subset.md this engine implements.
+/// The dialects of docs/flow-language.md this engine implements.
 public let supportedDialects = [1]

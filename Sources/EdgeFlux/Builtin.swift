@@ -1,6 +1,6 @@
 import EdgeCore
 
-/// The functions an expression may call (flux-subset.md §5): the six the cloud confirms and
+/// The functions an expression may call (docs/flow-language.md §5): the six the cloud confirms and
 /// the edge extensions. A function given an argument of the wrong type returns `null`.
 enum Builtin: String, CaseIterable, Sendable {
     // Confirmed by the cloud service.

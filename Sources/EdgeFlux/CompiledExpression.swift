@@ -57,7 +57,7 @@ public struct CompiledCondition: Sendable {
     public static let always = CompiledCondition(
         ParsedExpression(source: "", options: CompileOptions(), node: .literal(true)))
 
-    /// Parses, checks and compiles `source`. An empty or blank source is `always` (flux-subset.md §1).
+    /// Parses, checks and compiles `source`. An empty or blank source is `always` (docs/flow-language.md §1).
     public init(_ source: String, options: CompileOptions = CompileOptions()) throws(ExpressionError) {
         if source.unicodeScalars.allSatisfy({ $0 == " " || $0 == "\t" || $0 == "\n" || $0 == "\r" }) {
             self = CompiledCondition(ParsedExpression(source: source, options: options, node: .literal(true)))

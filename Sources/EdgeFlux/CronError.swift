@@ -23,23 +23,3 @@ public struct CronError: Error, Sendable, Equatable, CustomStringConvertible {
         return out
     }
 }
-
-/// Edit distance for "did you mean" hints in cron expressions and time zone names.
-enum CronSpelling {
-    /// Levenshtein distance over Unicode scalars (two rows).
-    static func distance(_ a: [Unicode.Scalar], _ b: [Unicode.Scalar]) -> Int {
-        if a.isEmpty { return b.count }
-        if b.isEmpty { return a.count }
-        var previous = Array(0...b.count)
-        var current = [Int](repeating: 0, count: b.count + 1)
-        for i in 1...a.count {
-            current[0] = i
-            for j in 1...b.count {
-                let substitution = previous[j - 1] + (a[i - 1] == b[j - 1] ? 0 : 1)
-                current[j] = Swift.min(previous[j] + 1, current[j - 1] + 1, substitution)
-            }
-            swap(&previous, &current)
-        }
-        return previous[b.count]
-    }
-}

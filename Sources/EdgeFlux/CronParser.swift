@@ -1,3 +1,4 @@
+import EdgeCore
 /// Parses the 5-field cron syntax: `minute hour day-of-month month day-of-week`, fields
 /// separated by spaces or tabs; each field a comma list of `*`, `n`, `a-b`, each optionally
 /// followed by `/step` (`5/10` means `5-59/10`); month and day names (JAN-DEC, SUN-SAT) in any
@@ -222,7 +223,7 @@ struct CronFieldParser {
     private func suggestion(_ word: String, among names: [String]) -> String? {
         if let byPrefix = names.first(where: { word.hasPrefix($0) }) { return byPrefix }
         let scalars = Array(word.unicodeScalars)
-        return names.first { CronSpelling.distance(scalars, Array($0.unicodeScalars)) <= 1 }
+        return names.first { Spelling.distance(scalars, Array($0.unicodeScalars)) <= 1 }
     }
 
     private mutating func stepValue() throws(CronError) -> Int {

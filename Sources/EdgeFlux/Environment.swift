@@ -75,7 +75,7 @@ public struct SlotReadings {
     }
 }
 
-/// What an expression sees while it runs (flux-subset.md §2): `payload`, `context`,
+/// What an expression sees while it runs (docs/flow-language.md §2): `payload`, `context`,
 /// `event.payload`, `event.context`, `result`, and the clock `now()` reads. Build one per
 /// message, or keep one and update its fields; it is a plain value and copying it is cheap.
 public struct EvaluationEnvironment {

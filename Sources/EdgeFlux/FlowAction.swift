@@ -1,6 +1,6 @@
 public import EdgeCore
 
-/// The trigger of a run (flux-subset.md §2): `event.payload` and `event.context` in
+/// The trigger of a run (docs/flow-language.md §2): `event.payload` and `event.context` in
 /// expressions, unchanged through every hop.
 public struct FlowEvent: Sendable, Equatable {
     /// The trigger's payload.
@@ -48,7 +48,7 @@ public struct ActionInvocation: Sendable {
     }
 }
 
-/// Why an action failed (flux-subset.md §4): it then produces no output, the failure is counted
+/// Why an action failed (docs/flow-language.md §4): it then produces no output, the failure is counted
 /// and, with `output.errorChannelId`, republished as `{"error": {...}, "input": ...}`.
 public struct FlowActionFailure: Error, Sendable, Equatable {
     /// A short machine-readable class, e.g. `timeout`, `http`, `refused`, `spool-full`,

@@ -12,7 +12,7 @@ extension FlowActionRegistry {
     }
 }
 
-/// `republish` (flux-subset.md §4): the result is `config.transform.content` (rendered, then
+/// `republish` (docs/flow-language.md §4): the result is `config.transform.content` (rendered, then
 /// read as JSON unless `contentType` says otherwise), or the input message unchanged.
 public struct RepublishActionHandler: FlowActionHandler {
     /// Creates the handler.
@@ -46,7 +46,7 @@ public struct RepublishActionHandler: FlowActionHandler {
     }
 }
 
-/// `log` (flux-subset.md §4): logs `message` (rendered; the input as compact JSON when absent)
+/// `log` (docs/flow-language.md §4): logs `message` (rendered; the input as compact JSON when absent)
 /// at `level` through the injected logger. No result, so nothing is republished.
 public struct LogActionHandler: FlowActionHandler {
     private let logger: Logger
@@ -142,7 +142,7 @@ public enum FlowConfigCheck {
     }
 }
 
-/// Reading rendered transform content as a message (flux-subset.md §1, `transform`).
+/// Reading rendered transform content as a message (docs/flow-language.md §1, `transform`).
 enum FlowTransform {
     /// JSON unless `contentType` names something else (`text/plain` gives the text as a string).
     static func value(of text: String, contentType: String?) -> Result<JSONValue, FlowActionFailure> {

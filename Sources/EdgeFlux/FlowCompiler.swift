@@ -1,6 +1,6 @@
 public import EdgeCore
 
-/// Compiles app documents for the runtime (flux-subset.md §6): parses every condition,
+/// Compiles app documents for the runtime (docs/flow-language.md §6): parses every condition,
 /// template and schedule, resolves channel and source references, checks action configs with
 /// their handlers, and reports every problem with file, line:column and field path.
 public enum FlowCompiler {

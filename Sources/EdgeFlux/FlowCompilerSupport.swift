@@ -38,14 +38,7 @@ enum FlowSourcePosition {
 enum FlowNames {
     /// `did you mean 'x'?` for the closest of `options` when it is close enough.
     static func suggestion(for word: String, among options: [String]) -> String? {
-        var best: (name: String, distance: Int)?
-        let target = Array(word.lowercased().unicodeScalars)
-        for option in options {
-            let distance = editDistance(target, Array(option.lowercased().unicodeScalars))
-            if distance < (best?.distance ?? Int.max) { best = (option, distance) }
-        }
-        guard let best, best.distance <= max(1, word.unicodeScalars.count / 3) else { return nil }
-        return "did you mean '\(best.name)'?"
+        Spelling.didYouMean(word, among: options)
     }
 
     /// A suggestion when there is one, else the list of what exists.
@@ -53,28 +46,6 @@ enum FlowNames {
         if let suggestion = suggestion(for: word, among: options) { return suggestion }
         if options.isEmpty { return "there are no \(kind)s" }
         return "\(kind)s: " + options.sorted().joined(separator: ", ")
-    }
-
-    /// Edit distance counting a swap of neighbours as one edit (optimal string alignment):
-    /// `tmep` is one typo away from `temp`, not two.
-    static func editDistance(_ a: [Unicode.Scalar], _ b: [Unicode.Scalar]) -> Int {
-        if a.isEmpty { return b.count }
-        if b.isEmpty { return a.count }
-        var beforePrevious = Array(repeating: 0, count: b.count + 1)
-        var previous = Array(0...b.count)
-        var current = Array(repeating: 0, count: b.count + 1)
-        for i in 1...a.count {
-            current[0] = i
-            for j in 1...b.count {
-                let cost = a[i - 1] == b[j - 1] ? 0 : 1
-                current[j] = min(previous[j] + 1, current[j - 1] + 1, previous[j - 1] + cost)
-                if i > 1, j > 1, a[i - 1] == b[j - 2], a[i - 2] == b[j - 1] {
-                    current[j] = min(current[j], beforePrevious[j - 2] + 1)
-                }
-            }
-            (beforePrevious, previous, current) = (previous, current, beforePrevious)
-        }
-        return previous[b.count]
     }
 
     /// The item path of a field path (`actions[2]` of `actions[2].channelId`), or `fallback`.

@@ -1,6 +1,6 @@
 import EdgeCore
 
-/// An action's `config` with every string compiled as a template (flux-subset.md §1: string
+/// An action's `config` with every string compiled as a template (docs/flow-language.md §1: string
 /// fields accept `${...}`). Subtrees without templates stay constant values, so rendering a
 /// config with one templated field copies nothing else.
 indirect enum FlowConfigTemplate: Sendable {

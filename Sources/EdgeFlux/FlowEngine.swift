@@ -2,7 +2,7 @@ public import EdgeCore
 public import Logging
 import Synchronization
 
-/// Runs compiled apps (flux-subset.md §3): event sources start runs, channels fan messages out
+/// Runs compiled apps (docs/flow-language.md §3): event sources start runs, channels fan messages out
 /// to their actions, results are republished with transform, `splitArray`, delay, the size cap
 /// and the hop cap.
 ///
@@ -158,7 +158,7 @@ public final class FlowEngine {
         deliver(FlowMessage(trigger: payload, context: context), to: flows.eventSources[index].channel)
     }
 
-    /// The context of a device event (flux-subset.md §2).
+    /// The context of a device event (docs/flow-language.md §2).
     static func deviceContext(_ source: FlowSourceInfo, milliseconds: Int64) -> JSONValue {
         let resource: JSONValue = ["resourceId": .string(source.id), "resourceType": .string(source.resourceType)]
         return ["eventType": "device", "resource": resource, "timestamp": .number(Double(milliseconds))]
@@ -198,7 +198,7 @@ public struct FlowInjectError: Error, Sendable, Equatable, CustomStringConvertib
     public var description: String { hint.map { "\(message) (\($0))" } ?? message }
 }
 
-/// A message travelling through channels (flux-subset.md §2).
+/// A message travelling through channels (docs/flow-language.md §2).
 struct FlowMessage {
     var payload: JSONValue
     var context: JSONValue

@@ -11,7 +11,7 @@ extension FlowEngine {
     /// preallocated arrays, the context is a per-source object whose timestamp is replaced in
     /// place, conditions run on `SlotReadings` over the caller's buffers, and counters are
     /// atomics. The JSON payload is built only for an action that runs; a failed read builds a
-    /// context carrying `quality` (flux-subset.md §2). The buffers are only read during the call.
+    /// context carrying `quality` (docs/flow-language.md §2). The buffers are only read during the call.
     public func handleReading(
         source: Int, timestampNanoseconds: Int64, values: UnsafeBufferPointer<Double>,
         qualities: UnsafeBufferPointer<SampleQuality>
@@ -37,12 +37,19 @@ extension FlowEngine {
     /// `{"line": "GPIO17", "value": 1, "edge": "rising"}`). Report policies compare payloads
     /// (numbers of a top-level object within the deadband count as unchanged). Rare, so it
     /// takes the JSON path.
-    public func handleDeviceEvent(source: Int, timestampNanoseconds: Int64, payload: JSONValue) {
+    ///
+    /// `quality` names the points whose read failed (`{"serial": "timeout"}`); it becomes the
+    /// context's `quality` member, as on the slot path. Sources with string points take this
+    /// path, since slots hold numbers only.
+    public func handleDeviceEvent(
+        source: Int, timestampNanoseconds: Int64, payload: JSONValue, quality: JSONObject? = nil
+    ) {
         guard source >= 0, source < devicesBySource.count, !devicesBySource[source].isEmpty else {
             counters.readingsIgnored.bump()
             return
         }
-        let context = Self.deviceContext(flows.sources[source], milliseconds: timestampNanoseconds / 1_000_000)
+        var context = Self.deviceContext(flows.sources[source], milliseconds: timestampNanoseconds / 1_000_000)
+        if let quality, quality.count > 0 { context.replaceMember("quality", with: .object(quality)) }
         for device in devicesBySource[source] {
             guard device.shouldReport(timestampNanoseconds, payload: payload) else {
                 counters.readingsSuppressed.bump()
@@ -67,7 +74,7 @@ extension FlowEngine {
         let milliseconds = timestampNanoseconds / 1_000_000
         let count = min(device.table.count, values.count, qualities.count)
         var failedRead = false
-        for slot in 0..<count where qualities[slot] != .good {
+        for slot in 0..<count where qualities[slot] != .good && qualities[slot] != .absent {
             failedRead = true
             break
         }
@@ -221,7 +228,7 @@ final class FlowDeviceState {
                 || changed(values, qualities, count: count, band: band)
         }
         guard report else { return false }
-        for slot in 0..<count {
+        for slot in 0..<count where qualities[slot] != .absent {
             lastValues[slot] = values[slot]
             lastQualities[slot] = qualities[slot]
         }
@@ -257,7 +264,8 @@ final class FlowDeviceState {
     /// The context plus `quality` of each point whose read failed.
     func contextWithQuality(_ qualities: UnsafeBufferPointer<SampleQuality>, count: Int) -> JSONValue {
         var failed = JSONObject()
-        for slot in 0..<count where qualities[slot] != .good && table.slot(named: table.names[slot]) == slot {
+        for slot in 0..<count
+        where qualities[slot] != .good && qualities[slot] != .absent && table.slot(named: table.names[slot]) == slot {
             failed[table.names[slot]] = .string(qualities[slot].name)
         }
         var out = contextStorage.pointee
@@ -270,19 +278,11 @@ final class FlowDeviceState {
         band: Double?
     ) -> Bool {
         for slot in 0..<count {
+            // A point absent from this frame says nothing about a change.
+            if qualities[slot] == .absent { continue }
             if qualities[slot] != lastQualities[slot] { return true }
             guard qualities[slot] == .good else { continue }
-            let value = values[slot]
-            let last = lastValues[slot]
-            if value.isNaN || last.isNaN {
-                if value.isNaN != last.isNaN { return true }
-                continue
-            }
-            if let band {
-                if abs(value - last) > band || (value.isInfinite && value != last) { return true }
-            } else if value != last {
-                return true
-            }
+            if Deadband.moved(values[slot], from: lastValues[slot], band: band) { return true }
         }
         return false
     }
@@ -291,7 +291,7 @@ final class FlowDeviceState {
         guard case .object(let x) = a, case .object(let y) = b, x.keys == y.keys else { return a != b }
         for (key, value) in x.members {
             if case .number(let n) = value, case .number(let m)? = y[key] {
-                if abs(n - m) > band || (n.isInfinite && n != m) { return true }
+                if Deadband.moved(n, from: m, band: band) { return true }
             } else if value != y[key] {
                 return true
             }

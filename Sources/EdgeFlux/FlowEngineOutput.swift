@@ -1,7 +1,7 @@
 import EdgeCore
 import Logging
 
-/// What happens after an action ran (flux-subset.md §3, §4): output with transform,
+/// What happens after an action ran (docs/flow-language.md §3, §4): output with transform,
 /// `splitArray` and delay; the size and hop caps; failures to `errorChannelId`.
 extension FlowEngine {
     /// Applies one handler result.

@@ -2,7 +2,7 @@ import EdgeCore
 import Logging
 import Synchronization
 
-/// Channels, actions and outputs (flux-subset.md §3). Work is iterative: handlers that complete
+/// Channels, actions and outputs (docs/flow-language.md §3). Work is iterative: handlers that complete
 /// inside `start` leave their result in `ready`, asynchronous ones in the inbox, and `pump`
 /// applies both until nothing is left, so a chain of hops never deepens the stack.
 extension FlowEngine {

@@ -1,6 +1,6 @@
 /// Limits of the flow runtime, fixed when apps are compiled.
 public struct FlowOptions: Sendable, Equatable {
-    /// How many times one run may republish before it is stopped (flux-subset.md §3; 10).
+    /// How many times one run may republish before it is stopped (docs/flow-language.md §3; 10).
     public var maxHops: Int
     /// Largest republished message in bytes of compact JSON (the cloud limit, 32,768).
     public var maxMessageBytes: Int

@@ -139,24 +139,6 @@ public struct FlowStats: Sendable, Equatable {
     /// Duplicate or late completions ignored.
     public var staleCompletions: UInt64
 
-    /// A count written only by the engine's thread and readable from any thread. A relaxed load
-/// and store replace the locked read-modify-write of a shared counter, which matters on the
-/// reading path where two counters move per action per reading.
-public final class FlowCounter: Sendable {
-    private let storage = Atomic<UInt64>(0)
-
-    init() {}
-
-    /// The current count.
-    public var value: UInt64 { storage.load(ordering: .relaxed) }
-
-    /// Adds one; engine thread only.
-    @inline(__always)
-    func bump() {
-        storage.store(storage.load(ordering: .relaxed) &+ 1, ordering: .relaxed)
-    }
-}
-
 /// The counters of one action.
     public func action(_ actionId: String, app appId: String? = nil) -> FlowActionStats? {
         actions.first { $0.actionId == actionId && (appId == nil || $0.appId == appId) }

@@ -1,6 +1,6 @@
 import EdgeCore
 
-/// The names an expression can start from (flux-subset.md §2).
+/// The names an expression can start from (docs/flow-language.md §2).
 enum Root: Sendable, Equatable {
     /// The message that entered this action's channel.
     case payload

@@ -1,4 +1,4 @@
-/// Recursive-descent parser for the grammar of flux-subset.md §5, with JavaScript precedence.
+/// Recursive-descent parser for the grammar of docs/flow-language.md §5, with JavaScript precedence.
 /// Nesting and tree depth are capped so hostile input cannot exhaust the stack of the parser or
 /// of anything that walks the tree later.
 struct Parser {

@@ -1,6 +1,6 @@
 import EdgeCore
 
-/// The value rules of flux-subset.md §5, shared by the compiled form and the tree walker so
+/// The value rules of docs/flow-language.md §5, shared by the compiled form and the tree walker so
 /// the two cannot drift apart.
 enum Semantics {
     /// Whether a value counts as true: only the boolean `true` does.

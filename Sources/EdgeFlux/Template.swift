@@ -1,6 +1,6 @@
 import EdgeCore
 
-/// A string field with `${expr}` parts (flux-subset.md §5, Templates), compiled once. A part's
+/// A string field with `${expr}` parts (docs/flow-language.md §5, Templates), compiled once. A part's
 /// value is inserted as text: strings raw, numbers in shortest round-trip form, booleans and
 /// null as words, arrays and objects as compact JSON. A `$` not followed by `{` is literal.
 public struct Template: Sendable {

@@ -1,3 +1,4 @@
+import EdgeCore
 import Glibc
 
 /// "Did you mean" for time zone names, from the zone files that exist. Only runs when a name
@@ -19,10 +20,10 @@ enum TimeZoneSuggestions {
         var best: (zone: String, distance: Int)?
         for zone in zones {
             let candidate = normalized(zone)
-            var distance = CronSpelling.distance(wantedScalars, Array(candidate.unicodeScalars))
+            var distance = Spelling.distance(wantedScalars, Array(candidate.unicodeScalars))
             if cityScalars.count >= 5 {
                 let city = Array(lastPart(candidate).unicodeScalars)
-                distance = Swift.min(distance, CronSpelling.distance(cityScalars, city))
+                distance = Swift.min(distance, Spelling.distance(cityScalars, city))
             }
             if distance < (best?.distance ?? Int.max) { best = (zone, distance) }
         }

@@ -7,7 +7,7 @@ import Synchronization
 /// that thread and devices on the bus are polled in turn, never concurrently. Writes from any
 /// thread or task are queued to it and run between polls. Each cycle goes to `sink`, called on
 /// the owner thread: keep it short (push into the ring, raise the device event).
-public final class ModbusBusOwner: Sendable {
+public final class ModbusBusOwner: FrameSource, Sendable {
     /// The bus owned.
     public let bus: ModbusBusConfig
     /// Its devices, in config order (indices match `ModbusCycle.device`).
@@ -67,7 +67,34 @@ public final class ModbusBusOwner: Sendable {
 
     // MARK: - Lifecycle
 
-    /// Starts the owner thread; polling begins at once. Starting twice, or after `stop()`, fails.
+    public var sourceName: String { "modbus bus \(bus.id)" }
+
+    /// Starts the owner thread with polling paused: writes work, no frames are produced until
+    /// `startAcquisition()`. Lets the agent drive outputs safe before acquisition begins.
+    public func open() throws {
+        mailbox.setPolling(false)
+        try start()
+    }
+
+    /// Starts (or resumes) polling.
+    public func startAcquisition() {
+        mailbox.setPolling(true)
+    }
+
+    /// Pauses polling and returns once the poll in flight (if any) has handed over its cycle,
+    /// so no frame follows; queued and new writes still run until `close()`.
+    public func stopAcquisition() {
+        mailbox.setPolling(false)
+        mailbox.waitForPollToEnd()
+    }
+
+    /// Stops the owner thread and closes the link.
+    public func close() {
+        stop()
+    }
+
+    /// Starts the owner thread; polling begins at once (unless paused by `open()`). Starting
+    /// twice, or after `stop()`, fails.
     public func start() throws(ModbusError) {
         let result: Result<Void, ModbusError> = thread.withLock { state in
             guard case .idle = state else {
@@ -229,13 +256,19 @@ final class PollerLoop<T: ModbusTransport>: OwnerLoop, @unchecked Sendable {
                 publish(device: job.device, into: snapshot)
                 job.completion(result)
             }
-            if let polled = poller.pollNextDue(sink: sink) {
-                publish(device: polled, into: snapshot)
-                continue
+            if mailbox.beginPoll() {
+                let polled = poller.pollNextDue(sink: sink)
+                mailbox.endPoll()
+                if let polled {
+                    publish(device: polled, into: snapshot)
+                    continue
+                }
             }
             // Sleep until the next device is due or a write arrives; at most 1 s, so a clock that
-            // is not the system's (or a change of it) can never park the thread for long.
-            let wait = poller.nextDue.map { $0 - clock.monotonicNanoseconds() } ?? 1_000_000_000
+            // is not the system's (or a change of it) can never park the thread for long. While
+            // polling is paused only writes and the stop request wake it.
+            let due = mailbox.isPolling ? poller.nextDue : nil
+            let wait = due.map { $0 - clock.monotonicNanoseconds() } ?? 1_000_000_000
             mailbox.waitForWork(nanoseconds: min(max(wait, 0), 1_000_000_000))
         }
         poller.close()
@@ -287,6 +320,8 @@ final class Mailbox: @unchecked Sendable {
     private var jobs: [WriteJob] = []
     private var stopping = false
     private var finished = false
+    private var polling = true
+    private var pollInFlight = false
     private var exitWaiters: [@Sendable () -> Void] = []
 
     /// Queues a job; false when the owner is stopping or gone.
@@ -316,6 +351,37 @@ final class Mailbox: @unchecked Sendable {
             job.completion(.failure(ModbusError(.unavailable, operation: "write", message: "the bus owner stopped")))
         }
         return nil
+    }
+
+    /// Turns polling on or off (writes are served either way).
+    func setPolling(_ on: Bool) {
+        lock.withLock { polling = on }
+        lock.signal()
+    }
+
+    /// Whether polling is on.
+    var isPolling: Bool { lock.withLock { polling } }
+
+    /// Called by the thread before a poll: false when polling is paused.
+    func beginPoll() -> Bool {
+        lock.withLock {
+            guard polling && !stopping else { return false }
+            pollInFlight = true
+            return true
+        }
+    }
+
+    /// Called by the thread after a poll (its cycle handed to the sink).
+    func endPoll() {
+        lock.withLock { pollInFlight = false }
+        lock.signal()
+    }
+
+    /// Waits until no poll is in flight (bounded: one poll lasts at most its timeouts).
+    func waitForPollToEnd() {
+        lock.withLock {
+            while pollInFlight && !finished { lock.wait(nanoseconds: 100_000_000) }
+        }
     }
 
     /// Sleeps until a job or stop request arrives, or the time is up.

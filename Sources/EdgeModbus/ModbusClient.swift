@@ -1,5 +1,6 @@
-internal import CEdgeShims
+internal import CModbusShims
 internal import CModbus
+import EdgeCore
 #if canImport(Glibc)
     import Glibc
 #endif
@@ -251,9 +252,9 @@ public final class ModbusClient: ModbusTransport {
         }
     }
 
+    /// A timeout for libmodbus in microseconds: EdgeCore's conversion, at most a day (libmodbus
+    /// keeps seconds in a 32-bit field).
     static func microseconds(_ duration: Duration) -> Int64 {
-        let (seconds, attoseconds) = duration.components
-        guard seconds >= 0 else { return 0 }
-        return min(seconds, 86_400) * 1_000_000 + attoseconds / 1_000_000_000_000
+        min(max(0, Quantity.nanoseconds(duration)), 86_400_000_000_000) / 1_000
     }
 }

@@ -8,10 +8,7 @@ struct DeviceRuntime {
     var due: Int64
     var stats: ModbusDeviceStats
     var samples: [Sample]
-    var changed: [Bool]
     var texts: [String?]
-    /// Last reported value and quality per point, for deadbands.
-    var reported: [Sample]
     var cycleEnd: Int64 = 0
     var cycleError: ModbusError?
     var cycleExceptions = 0
@@ -27,13 +24,11 @@ struct DeviceRuntime {
             Sample(source: config.source, point: UInt16(truncatingIfNeeded: $0), timestamp: 0, value: .nan,
                    quality: .commError)
         }
-        changed = [Bool](repeating: true, count: config.points.count)
         let hasStrings = config.points.contains {
             if case .string = $0.type { return true }
             return false
         }
         texts = hasStrings ? [String?](repeating: nil, count: config.points.count) : []
-        reported = samples
     }
 
     /// Gives every point of a failed request the failure's quality and no value.
@@ -69,22 +64,6 @@ struct DeviceRuntime {
             samples[placed.point].value = value
             samples[placed.point].quality = value.isFinite ? .good : .invalid
             samples[placed.point].timestamp = timestamp
-        }
-    }
-
-    /// Decides per point whether the reading is a change worth reporting (deadband).
-    mutating func updateChanged() {
-        for index in samples.indices {
-            let now = samples[index]
-            let last = reported[index]
-            var isChange = true
-            if let deadband = config.points[index].deadband, now.quality == last.quality,
-                now.quality == .good, last.value.isFinite, abs(now.value - last.value) <= deadband
-            {
-                isChange = false
-            }
-            changed[index] = isChange
-            if isChange { reported[index] = now }
         }
     }
 }

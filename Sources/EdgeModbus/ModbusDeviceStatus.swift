@@ -108,9 +108,6 @@ public struct ModbusCycle: Sendable {
     public var timestamp: Int64
     /// One sample per point.
     public var samples: [Sample]
-    /// Per point: false when the point has a deadband and its value stayed within it (same
-    /// quality) since the last reported value; the agent may skip those.
-    public var changed: [Bool]
     /// Per point: the text of string points (their sample value is NaN); empty when the device
     /// has no string points.
     public var texts: [String?]

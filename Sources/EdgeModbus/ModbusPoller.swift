@@ -93,7 +93,7 @@ public final class ModbusPoller<Transport: ModbusTransport> {
         let rt = runtimes[index]
         let cycle = ModbusCycle(
             device: index, deviceID: rt.config.id, source: rt.config.source, timestamp: rt.cycleEnd,
-            samples: rt.samples, changed: rt.changed, texts: rt.texts, state: rt.stats.state,
+            samples: rt.samples, texts: rt.texts, state: rt.stats.state,
             error: rt.cycleError, exceptions: rt.cycleExceptions)
         sink(cycle)
     }
@@ -157,7 +157,6 @@ public final class ModbusPoller<Transport: ModbusTransport> {
         } else {
             succeed(&rt, startedAt: started)
         }
-        rt.updateChanged()
     }
 
     private func openLink() -> ModbusError? {
@@ -332,22 +331,15 @@ public final class ModbusPoller<Transport: ModbusTransport> {
 
 /// Defaults shared by poll loops.
 public enum ModbusPollerDefaults {
-    /// Blocks the calling thread for `duration` (the default inter-request pause).
+    /// Blocks the calling (owner) thread for `duration` (the default inter-request pause).
     @Sendable
     public static func sleep(_ duration: Duration) {
-        let ns = nanoseconds(duration)
-        guard ns > 0 else { return }
-        var request = timespec(tv_sec: Int(ns / 1_000_000_000), tv_nsec: Int(ns % 1_000_000_000))
-        var remaining = timespec()
-        while nanosleep(&request, &remaining) == -1 && errno == EINTR { request = remaining }
+        threadSleep(nanoseconds: nanoseconds(duration))
     }
 
-    /// A duration in whole nanoseconds, clamped to a year.
+    /// A duration in whole nanoseconds, never negative (EdgeCore's one conversion).
     static func nanoseconds(_ duration: Duration) -> Int64 {
-        let (seconds, attoseconds) = duration.components
-        if seconds >= 31_536_000 { return 31_536_000 * 1_000_000_000 }
-        if seconds < 0 { return 0 }
-        return seconds * 1_000_000_000 + attoseconds / 1_000_000_000
+        max(0, Quantity.nanoseconds(duration))
     }
 }
 

@@ -1,5 +1,5 @@
 internal import CCurl
-internal import CEdgeShims
+internal import CCurlShims
 
 /// An HTTP request as actions and the uplink make it.
 public struct HTTPRequest: Sendable {

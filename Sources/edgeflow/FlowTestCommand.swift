@@ -1,3 +1,4 @@
+import EdgeActions
 import ArgumentParser
 import EdgeAgent
 import Logging

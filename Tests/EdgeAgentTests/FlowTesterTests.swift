@@ -1,4 +1,4 @@
-import EdgeAgent
+import EdgeActions
 import EdgeCore
 import Logging
 import Testing

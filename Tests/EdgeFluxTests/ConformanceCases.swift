@@ -42,7 +42,7 @@ private func n(_ expression: String, _ expected: String) -> Case {
     c(expression, expected, payload: numericPayload)
 }
 
-/// Every example of flux-subset.md §5 (the template example is in TemplateTests).
+/// Every example of docs/flow-language.md §5 (the template example is in TemplateTests).
 let specificationExamples: [Case] = [
     c("(payload.temperature - 2.12) >= 32.8", "true", payload: #"{"temperature": 42}"#),
     c(

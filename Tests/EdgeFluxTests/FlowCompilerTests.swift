@@ -2,7 +2,7 @@ import EdgeCore
 import EdgeFlux
 import Testing
 
-/// Compile-time checks of apps (flux-subset.md §6): errors and warnings with file,
+/// Compile-time checks of apps (docs/flow-language.md §6): errors and warnings with file,
 /// line:column, field path and hint.
 @Suite struct FlowCompilerTests {
     /// The 1-based line and column of the first occurrence of `marker` in `text`.

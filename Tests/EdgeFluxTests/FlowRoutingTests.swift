@@ -2,7 +2,7 @@ import EdgeCore
 import EdgeFlux
 import Testing
 
-/// Channels, conditions and outputs (flux-subset.md §3).
+/// Channels, conditions and outputs (docs/flow-language.md §3).
 @Suite struct FlowRoutingTests {
     @Test func everyActionOfAChannelSeesEveryMessage() throws {
         let app = try #require(loadApp(

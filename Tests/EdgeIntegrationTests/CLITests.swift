@@ -111,7 +111,7 @@ struct CLITests {
         #expect(r.stdout.contains("boiler     temp="))
         #expect(r.stdout.contains("door       door=0"))
         #expect(r.stdout.contains("output alarm (GPIO27) = 0"))
-        let outbox = try String(contentsOfFile: "\(dataDir)/outbox.jsonl", encoding: .utf8)
-        #expect(outbox.contains("\"source\":\"boiler\""))
+        let records = try String(contentsOfFile: "\(dataDir)/records.jsonl", encoding: .utf8)
+        #expect(records.contains("\"kind\":\"frame\",\"source\":\"boiler\""))
     }
 }

@@ -3,7 +3,7 @@ import Foundation
 import Testing
 
 /// S1: local control never waits on the network. With a webhook that takes 5 s on every
-/// reading, acquisition, the outbox and a local output keep going at their own pace.
+/// reading, acquisition, the record stream and a local output keep going at their own pace.
 struct LocalControlTests {
     @Test func aSlowWebhookNeverStallsReadingsOrLocalOutputs() throws {
         let peer = try HTTPPeer()
@@ -38,10 +38,10 @@ struct LocalControlTests {
             """)
         let run = try EdgeflowBinary.run(["run", "--config", config], timeout: 2.5)
         #expect(run.status == 0, "\(run.stderr)")
-        let outbox = try String(contentsOfFile: "\(dir.path)/data/outbox.jsonl", encoding: .utf8)
+        let records = try String(contentsOfFile: "\(dir.path)/data/records.jsonl", encoding: .utf8)
         // Readings every 100 ms for 2.5 s while each webhook call hangs for 5 s: if acquisition
         // waited on the webhook there would be one or two lines, not a dozen or more.
-        #expect(outbox.split(separator: "\n").count >= 10)
+        #expect(records.split(separator: "\n").count >= 10)
         #expect(run.stdout.contains("output pump (GPIO22) = 1"))
         #expect(run.stdout.hasSuffix("output pump (GPIO22) = 0\n"), "outputs end in their safe state")
     }

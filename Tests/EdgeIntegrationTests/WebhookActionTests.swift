@@ -1,3 +1,4 @@
+import EdgeActions
 import EdgeAgent
 import EdgeTestSupport
 import Foundation

@@ -266,25 +266,6 @@ private func run<T>(_ poller: ModbusPoller<T>, _ clock: ManualClock, until end: 
                                   "read holding 0 1 unit 1", "close"])
     }
 
-    @Test func marksUnchangedValuesInsideTheDeadband() throws {
-        let clock = ManualClock()
-        let fake = FakeTransport(clock: clock)
-        let point = ModbusPoint(name: "t", space: .holding, address: 0, type: .int16, scale: 0.1, deadband: 0.5)
-        let poller = ModbusPoller(
-            bus: rtuBus, devices: [device("m", unit: 1, points: [point, meterPoints[0]])], transport: fake,
-            clock: clock, random: SeededGenerator(state: 1))
-        var changes: [Bool] = []
-        for (raw, failing) in [(100, false), (103, false), (106, false), (104, false), (104, true), (104, false)] {
-            fake.set(unit: 1, .holding, 0, [UInt16(raw)])
-            fake.respond { _ in failing ? ModbusError(.exception, operation: "r", message: "busy",
-                                                      exception: .serverDeviceBusy) : nil }
-            poller.poll(device: 0) { changes.append($0.changed[0]) }
-            clock.advance(nanoseconds: second)
-        }
-        // 10.0 new, 10.3 within 0.5 of 10.0, 10.6 beyond it, 10.4 within 0.5 of 10.6, error, back to good.
-        #expect(changes == [true, false, true, false, true, true])
-    }
-
     @Test func skipsMissedSlotsInsteadOfPollingInABurst() throws {
         let clock = ManualClock()
         let fake = FakeTransport(clock: clock)
