@@ -51,6 +51,14 @@ test: test-deps
 
 bench: deps
 	cd Benchmarks && $(SWIFT) package --allow-writing-to-package-directory benchmark --no-progress
+	$(MAKE) bench-agent
+
+# Whole-agent benchmark (docs/performance.md P4, P9): pymodbus field of 100 devices x 100 registers,
+# the release binary polling it at 1 Hz; options: Benchmarks/agent/run.sh --help.
+.PHONY: bench-agent
+bench-agent: test-deps
+	$(SWIFT) build -c release
+	Benchmarks/agent/run.sh --binary "$$($(SWIFT) build -c release --show-bin-path)/edgeflow"
 
 clean:
 	rm -rf .build Benchmarks/.build

@@ -1,5 +1,5 @@
 /*
- * The reference beside P8 (performance.md): the plainest libmodbus master loop, reading the
+ * The reference beside P8 (docs/performance.md): the plainest libmodbus master loop, reading the
  * same 10 holding registers from the same server as the edgeflow benchmark, one request at a
  * time on one connection.
  *

@@ -1,5 +1,5 @@
 /*
- * The Modbus TCP server the P8 benchmark polls (performance.md): libmodbus, single-threaded,
+ * The Modbus TCP server the P8 benchmark polls (docs/performance.md): libmodbus, single-threaded,
  * select() over the listening socket and every accepted connection, so the edgeflow client,
  * the poller and the C reference client can each hold a connection without blocking the others.
  *

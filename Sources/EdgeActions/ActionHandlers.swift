@@ -4,12 +4,6 @@ import EdgeFlux
 import EdgePipeline
 import EdgeUplink
 
-extension ConfigProblem {
-    func issue(under path: String) -> FlowConfigIssue {
-        FlowConfigIssue(path: self.path.isEmpty ? path : "\(path).\(self.path)", message: message, hint: hint)
-    }
-}
-
 extension ActionFailureInfo {
     var flowFailure: FlowActionFailure { FlowActionFailure(kind: kind, message: message) }
 }
@@ -21,7 +15,7 @@ struct HTTPActionHandler: FlowActionHandler {
     let slack: Bool
 
     func validate(config: JSONValue, path: String) -> [FlowConfigIssue] {
-        (slack ? SlackAction.validate(config) : WebhookAction.validate(config)).map { $0.issue(under: path) }
+        (slack ? SlackAction.validate(config) : WebhookAction.validate(config)).map { $0.under(path) }
     }
 
     func start(_ invocation: ActionInvocation, complete: @escaping @Sendable (ActionResult) -> Void) {
@@ -66,7 +60,7 @@ struct HarvestHandler: FlowActionHandler {
     let clock: any EdgeClock
 
     func validate(config: JSONValue, path: String) -> [FlowConfigIssue] {
-        HarvestAction.validate(config).map { $0.issue(under: path) }
+        HarvestAction.validate(config).map { $0.under(path) }
     }
 
     func start(_ invocation: ActionInvocation, complete: @escaping @Sendable (ActionResult) -> Void) {

@@ -1,13 +1,6 @@
 import EdgeCore
 import EdgeUplink
 
-/// A problem in an action's `config`, with the field path relative to `config`.
-struct ConfigProblem: Sendable, Equatable {
-    var path: String
-    var message: String
-    var hint: String?
-}
-
 /// Why an action produced no output.
 struct ActionFailureInfo: Error, Sendable, Equatable {
     /// `timeout`, `connection`, `http-status`, `envelope`, `invalid-config`, `io`.

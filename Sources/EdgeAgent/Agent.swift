@@ -40,6 +40,8 @@ public final class Agent: Sendable {
     public let recorder: any Recorder
     private let workers: BlockingWorkers
     private let modbusOwners: [ModbusBusOwner]
+    /// Owner threads shared by TCP buses; shut down after every bus on them has closed.
+    private let sharedModbusThreads: [ModbusOwnerThread]
     private let logger: Logger
 
     /// Builds the agent; nothing starts until `run()`. `onActivity` gets the live view's lines.
@@ -53,7 +55,8 @@ public final class Agent: Sendable {
         let wake = WakeSignal()
         let texts = FrameTexts()
         let view = LiveView(config: config)
-        modbusOwners = try Self.busOwners(config: config, ring: ring, wake: wake, texts: texts, logger: logger)
+        (modbusOwners, sharedModbusThreads) = try Self.busOwners(
+            config: config, ring: ring, wake: wake, texts: texts, logger: logger)
         let sim: SimulatedBoard? =
             config.board.simulated ? SimulatedBoard(config: config, ring: ring, wake: wake, clock: clock) : nil
         simulation = sim
@@ -90,16 +93,27 @@ public final class Agent: Sendable {
     /// One owner per Modbus bus with devices; each pushes a poll cycle as one frame.
     private static func busOwners(
         config: AgentConfig, ring: SampleRing, wake: WakeSignal, texts: FrameTexts, logger: Logger
-    ) throws -> [ModbusBusOwner] {
+    ) throws -> (owners: [ModbusBusOwner], shared: [ModbusOwnerThread]) {
         var owners: [ModbusBusOwner] = []
+        // TCP buses share a few owner threads, assigned in turn; a serial bus has its own.
+        let tcpCount = config.buses.filter { if case .tcp = $0.transport { true } else { false } }.count
+        let shared = (0..<min(config.agent.modbusTCPThreads, max(tcpCount, 1))).map {
+            ModbusOwnerThread(name: "modbus tcp \($0)")
+        }
+        var nextShared = 0
         for bus in config.buses {
             let devices = config.sources.compactMap { source -> ModbusDeviceConfig? in
                 if case .modbus(let b, let device) = source.kind, b.id == bus.id { return device }
                 return nil
             }
             guard !devices.isEmpty else { continue }
+            var thread: ModbusOwnerThread?
+            if case .tcp = bus.transport {
+                thread = shared[nextShared % shared.count]
+                nextShared += 1
+            }
             owners.append(
-                try ModbusBusOwner(bus: bus, devices: devices, logger: logger) { cycle in
+                try ModbusBusOwner(bus: bus, devices: devices, logger: logger, thread: thread) { cycle in
                     // String points' text travels beside the ring, posted before the frame's samples.
                     if !cycle.texts.isEmpty {
                         texts.post(source: Int(cycle.source), timestamp: cycle.timestamp, texts: cycle.texts)
@@ -108,7 +122,7 @@ public final class Agent: Sendable {
                     wake.signal()
                 })
         }
-        return owners
+        return (owners, shared)
     }
 
     /// The driver of every output. `check` refuses outputs this build cannot drive; the same
@@ -135,12 +149,14 @@ public final class Agent: Sendable {
 
     /// Runs until SIGINT or SIGTERM (or the task is cancelled), then stops in the order above.
     public func run() async throws {
-        var services: [ServiceGroupConfiguration.ServiceConfiguration] = []
+        var stages: [Stage] = []
         func add(_ name: String, start: @escaping @Sendable () throws -> Void, stop: @escaping @Sendable () -> Void) {
-            services.append(.init(service: ThreadService(name: name, start: start, stop: stop, logger: logger)))
+            stages.append(Stage(name: name, start: start, stop: stop))
         }
         let workers = workers
         add("action workers", start: {}, stop: { workers.stop() })
+        let shared = sharedModbusThreads
+        add("modbus tcp threads", start: {}, stop: { for thread in shared { thread.shutdown() } })
         let sources: [any FrameSource] = modbusOwners + (simulation.map { [$0] } ?? [])
         for source in sources {
             add("\(source.sourceName) link", start: { try source.open() }, stop: { source.close() })
@@ -152,7 +168,10 @@ public final class Agent: Sendable {
         for source in sources {
             add("\(source.sourceName) acquisition", start: { source.startAcquisition() }, stop: { source.stopAcquisition() })
         }
-        services.append(.init(service: ReloadSignalService(logger: logger)))
+        let services: [ServiceGroupConfiguration.ServiceConfiguration] = [
+            .init(service: StagedService(stages: stages, logger: logger)),
+            .init(service: ReloadSignalService(logger: logger)),
+        ]
         let group = ServiceGroup(
             configuration: .init(services: services, gracefulShutdownSignals: [.sigterm, .sigint], logger: logger))
         logger.info("edgeflow running", metadata: ["config": "\(config.file)", "sources": "\(config.sources.count)"])

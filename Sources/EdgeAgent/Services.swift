@@ -5,20 +5,43 @@ import Logging
 import ServiceLifecycle
 import UnixSignals
 
-/// A subsystem run by the service group: started in order, stopped in reverse on SIGTERM/SIGINT.
-/// Owner threads do the work; this task only waits for the shutdown request.
-struct ThreadService: Service {
+/// One step of the agent's start-up, with its undo for shutdown.
+struct Stage: Sendable {
     let name: String
     let start: @Sendable () throws -> Void
     let stop: @Sendable () -> Void
+}
+
+/// The agent's subsystems as one service: the stages start strictly one after the other (a
+/// service group starts its services concurrently, which would let acquisition run before
+/// outputs are safe), and on SIGTERM/SIGINT, or when a start fails, the stages that started
+/// stop in reverse order. Owner threads do the work; this task only sequences them.
+struct StagedService: Service {
+    let stages: [Stage]
     let logger: Logger
 
     func run() async throws {
-        try start()
-        logger.debug("started \(name)")
+        var started: [Stage] = []
+        do {
+            for stage in stages {
+                try stage.start()
+                started.append(stage)
+                logger.debug("started \(stage.name)")
+            }
+        } catch {
+            logger.error("start-up failed; stopping what started", metadata: ["error": "\(error)"])
+            stopAll(started)
+            throw error
+        }
         try? await gracefulShutdown()
-        stop()
-        logger.debug("stopped \(name)")
+        stopAll(started)
+    }
+
+    private func stopAll(_ started: [Stage]) {
+        for stage in started.reversed() {
+            stage.stop()
+            logger.debug("stopped \(stage.name)")
+        }
     }
 }
 

@@ -154,9 +154,9 @@ public enum ConfigCompiler {
     static func decodeAgent(_ node: YAMLNode?, reader: inout NodeReader, baseDir: String) -> AgentSettings? {
         var settings = AgentSettings(
             name: "edgeflow", logLevel: "info", dataDir: Files.resolve("data", against: baseDir), ringCapacity: 4096,
-            dropPolicy: .dropOldest, view: "live")
+            dropPolicy: .dropOldest, view: "live", modbusTCPThreads: 4)
         guard let node else { return settings }
-        let allowed = ["name", "log_level", "data_dir", "ring", "view"]
+        let allowed = ["name", "log_level", "data_dir", "ring", "view", "modbus_tcp_threads"]
         guard let f = reader.fields(node, "agent", allowed: allowed) else { return nil }
         if let n = f["name"], let v = reader.identifier(n, "agent.name") { settings.name = v }
         if let n = f["log_level"], let v = reader.choice(n, "agent.log_level", ["trace", "debug", "info", "notice", "warning", "error", "critical"]) {
@@ -164,6 +164,9 @@ public enum ConfigCompiler {
         }
         if let n = f["data_dir"], let v = reader.string(n, "agent.data_dir") { settings.dataDir = Files.resolve(v, against: baseDir) }
         if let n = f["view"], let v = reader.choice(n, "agent.view", ["live", "log"]) { settings.view = v }
+        if let n = f["modbus_tcp_threads"], let v = reader.integer(n, "agent.modbus_tcp_threads", in: 1...256) {
+            settings.modbusTCPThreads = v
+        }
         if let ring = f["ring"], let rf = reader.fields(ring, "agent.ring", allowed: ["capacity", "drop_policy"]) {
             if let n = rf["capacity"], let c = reader.integer(n, "agent.ring.capacity", in: 2...(1 << 24)) {
                 if c & (c - 1) != 0 {

@@ -41,6 +41,8 @@ public struct AgentSettings: Sendable {
     public var dropPolicy: DropPolicy
     /// How `run` shows activity: `live` (human-readable lines) or `log` (log records only).
     public var view: String
+    /// How many owner threads Modbus TCP buses share (each serial bus has its own).
+    public var modbusTCPThreads: Int
 }
 
 /// A source of samples.

@@ -72,23 +72,8 @@ public enum ActionResult: Sendable, Equatable {
     case failure(FlowActionFailure)
 }
 
-/// A problem in an action's config found at compile time, with the full field path
-/// (`actions[2].config.url`).
-public struct FlowConfigIssue: Sendable, Equatable {
-    /// The field path.
-    public var path: String
-    /// What is wrong.
-    public var message: String
-    /// How to fix it, when there is something useful to say.
-    public var hint: String?
-
-    /// Creates an issue.
-    public init(path: String, message: String, hint: String? = nil) {
-        self.path = path
-        self.message = message
-        self.hint = hint
-    }
-}
+/// A problem in an action's config, with its field path: EdgeCore's one `ConfigProblem`.
+public typealias FlowConfigIssue = ConfigProblem
 
 /// What runs an action type. The engine calls `validate` once per action when apps are
 /// compiled, and `start` on the engine's thread for every run.

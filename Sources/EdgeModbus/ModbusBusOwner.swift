@@ -2,11 +2,12 @@ public import EdgeCore
 public import Logging
 import Synchronization
 
-/// Owns one bus at run time: exactly one OS thread (never Swift's cooperative pool) runs the
-/// bus's `ModbusPoller`, so every libmodbus call for a serial port or TCP connection happens on
-/// that thread and devices on the bus are polled in turn, never concurrently. Writes from any
-/// thread or task are queued to it and run between polls. Each cycle goes to `sink`, called on
-/// the owner thread: keep it short (push into the ring, raise the device event).
+/// Owns one bus at run time: one OS thread (never Swift's cooperative pool) runs the bus's
+/// `ModbusPoller`, so every libmodbus call for a serial port or TCP connection happens on that
+/// thread and devices on the bus are polled in turn, never concurrently. The thread is the
+/// bus's own, or a `ModbusOwnerThread` shared with other TCP buses. Writes from any thread or
+/// task are queued to it and run between polls. Each cycle goes to `sink`, called on the owner
+/// thread: keep it short (push the frame into the ring).
 public final class ModbusBusOwner: FrameSource, Sendable {
     /// The bus owned.
     public let bus: ModbusBusConfig
@@ -15,14 +16,17 @@ public final class ModbusBusOwner: FrameSource, Sendable {
     /// The read plan of each device.
     public let plans: [ModbusReadPlan]
 
-    private let mailbox = Mailbox()
-    private let snapshot: StatsBoard
-    private let thread = Mutex<ThreadState>(.idle)
-    private let loop: any OwnerLoop
+    private let member: OwnerMember
+    private let thread: ModbusOwnerThread
+    /// Whether the thread is this bus's alone (shut down with it).
+    private let ownsThread: Bool
+    private let lifecycle = Mutex<Lifecycle>(.idle)
+    private var mailbox: Mailbox { member.mailbox }
+    private var snapshot: StatsBoard { member.snapshot }
 
-    private enum ThreadState {
+    private enum Lifecycle {
         case idle
-        case running(OwnerThread)
+        case running
         case stopped
     }
 
@@ -35,6 +39,7 @@ public final class ModbusBusOwner: FrameSource, Sendable {
         clock: any EdgeClock = SystemClock(),
         random: sending R,
         logger: Logger = Logger(label: "edgeflow.modbus"),
+        thread: ModbusOwnerThread? = nil,
         sink: @escaping @Sendable (ModbusCycle) -> Void
     ) {
         self.bus = bus
@@ -42,8 +47,12 @@ public final class ModbusBusOwner: FrameSource, Sendable {
         let poller = ModbusPoller(
             bus: bus, devices: devices, transport: transport, clock: clock, random: random, logger: logger)
         plans = poller.plans
-        snapshot = StatsBoard(devices: poller.deviceStats)
-        loop = PollerLoop(poller: poller, clock: clock, sink: sink)
+        let owner = thread ?? ModbusOwnerThread(name: "modbus \(bus.id)")
+        self.thread = owner
+        ownsThread = thread == nil
+        member = OwnerMember(
+            loop: PollerLoop(poller: poller, clock: clock, sink: sink), mailbox: Mailbox(thread: owner),
+            snapshot: StatsBoard(devices: poller.deviceStats))
     }
 
     /// Creates the owner of a bus reached through libmodbus (`ModbusClient`), with system
@@ -53,12 +62,13 @@ public final class ModbusBusOwner: FrameSource, Sendable {
         devices: [ModbusDeviceConfig],
         clock: any EdgeClock = SystemClock(),
         logger: Logger = Logger(label: "edgeflow.modbus"),
+        thread: ModbusOwnerThread? = nil,
         sink: @escaping @Sendable (ModbusCycle) -> Void
     ) throws(ModbusError) {
         let client = try ModbusClient(bus.transport)
         self.init(
             bus: bus, devices: devices, transport: client, clock: clock, random: SystemRandomNumberGenerator(),
-            logger: logger, sink: sink)
+            logger: logger, thread: thread, sink: sink)
     }
 
     deinit {
@@ -93,45 +103,46 @@ public final class ModbusBusOwner: FrameSource, Sendable {
         stop()
     }
 
-    /// Starts the owner thread; polling begins at once (unless paused by `open()`). Starting
-    /// twice, or after `stop()`, fails.
+    /// Starts the bus on its owner thread; polling begins at once (unless paused by `open()`).
+    /// Starting twice, or after `stop()`, fails.
     public func start() throws(ModbusError) {
-        let result: Result<Void, ModbusError> = thread.withLock { state in
-            guard case .idle = state else {
-                return .failure(ModbusError(.unavailable, operation: "start bus \(bus.id)",
-                                            message: "the bus owner was already started"))
-            }
-            let mailbox = self.mailbox
-            let snapshot = self.snapshot
-            let loop = self.loop
-            // EdgeCore's OwnerThread: one shared pthread helper for every owner in the agent.
-            do throws(FileError) {
-                state = .running(try OwnerThread(name: "modbus \(bus.id)") { loop.run(mailbox: mailbox, snapshot: snapshot) })
-                return .success(())
-            } catch {
-                return .failure(ModbusError(.unavailable, operation: "start bus \(bus.id)",
-                                            message: "cannot create the owner thread", errno: error.errno))
-            }
+        let threadStopped = thread.isStopped
+        let fresh: Bool = lifecycle.withLock { state in
+            guard case .idle = state else { return false }
+            state = threadStopped ? .stopped : .running
+            return !threadStopped
         }
-        try result.get()
+        guard fresh else {
+            let why = threadStopped ? "its owner thread was shut down" : "the bus owner was already started"
+            throw ModbusError(.unavailable, operation: "start bus \(bus.id)", message: why)
+        }
+        do throws(FileError) {
+            try thread.attach(member)
+        } catch {
+            lifecycle.withLock { $0 = .stopped }
+            throw ModbusError(
+                .unavailable, operation: "start bus \(bus.id)", message: "cannot create the owner thread",
+                errno: error.errno)
+        }
     }
 
-    /// Stops polling and waits for the owner thread to finish, which takes at most the request
-    /// in flight (one response timeout). Queued writes fail with `.unavailable`. Blocks the
-    /// calling thread: from async code prefer `shutdown()`.
+    /// Stops polling and waits until the bus's loop has finished and closed its link, which
+    /// takes at most the request in flight (one response timeout). Queued writes fail with
+    /// `.unavailable`. Blocks the calling thread: from async code prefer `shutdown()`.
     public func stop() {
-        mailbox.requestStop()
-        let running: OwnerThread? = thread.withLock { state in
+        let wasRunning: Bool = lifecycle.withLock { state in
             defer { state = .stopped }
-            if case .running(let t) = state { return t }
-            return nil
+            if case .running = state { return true }
+            return false
         }
-        running?.join()
+        mailbox.requestStop()
+        if wasRunning { mailbox.waitUntilFinished() }
+        if ownsThread { thread.shutdown() }
     }
 
-    /// Stops polling and suspends until the owner thread has finished.
+    /// Stops polling and suspends until the bus's loop has finished.
     public func shutdown() async {
-        let isRunning = thread.withLock { state in
+        let isRunning = lifecycle.withLock { state in
             if case .running = state { return true }
             return false
         }
@@ -217,198 +228,3 @@ public final class ModbusBusOwner: FrameSource, Sendable {
     }
 }
 
-/// The owner thread's body: the bus's poller with its clock and sink. Behind a protocol so the
-/// owner is not generic over the transport.
-protocol OwnerLoop: Sendable {
-    func run(mailbox: Mailbox, snapshot: StatsBoard)
-}
-
-/// Runs a poller until stopped. `@unchecked Sendable` because the poller, which is not
-/// thread-safe, is handed over once and from then on used by the owner thread alone.
-final class PollerLoop<T: ModbusTransport>: OwnerLoop, @unchecked Sendable {
-    private let poller: ModbusPoller<T>
-    private let clock: any EdgeClock
-    private let sink: @Sendable (ModbusCycle) -> Void
-
-    init(poller: ModbusPoller<T>, clock: any EdgeClock, sink: @escaping @Sendable (ModbusCycle) -> Void) {
-        self.poller = poller
-        self.clock = clock
-        self.sink = sink
-    }
-
-    func run(mailbox: Mailbox, snapshot: StatsBoard) {
-        while true {
-            let jobs = mailbox.takeJobs()
-            guard let jobs else { break }
-            for job in jobs {
-                let result: Result<ModbusWriteResult, ModbusError>
-                do throws(ModbusError) {
-                    switch job.action {
-                    case .point(let point, let value):
-                        result = .success(try poller.write(device: job.device, point: point, value: value,
-                                                           verify: job.verify))
-                    case .raw(let target):
-                        result = .success(try poller.write(device: job.device, target: target, verify: job.verify))
-                    }
-                } catch {
-                    result = .failure(error)
-                }
-                publish(device: job.device, into: snapshot)
-                job.completion(result)
-            }
-            if mailbox.beginPoll() {
-                let polled = poller.pollNextDue(sink: sink)
-                mailbox.endPoll()
-                if let polled {
-                    publish(device: polled, into: snapshot)
-                    continue
-                }
-            }
-            // Sleep until the next device is due or a write arrives; at most 1 s, so a clock that
-            // is not the system's (or a change of it) can never park the thread for long. While
-            // polling is paused only writes and the stop request wake it.
-            let due = mailbox.isPolling ? poller.nextDue : nil
-            let wait = due.map { $0 - clock.monotonicNanoseconds() } ?? 1_000_000_000
-            mailbox.waitForWork(nanoseconds: min(max(wait, 0), 1_000_000_000))
-        }
-        poller.close()
-        snapshot.state.withLock { $0.bus = poller.busStats }
-        mailbox.finish()
-    }
-
-    private func publish(device: Int, into snapshot: StatsBoard) {
-        let stats = poller.stats(ofDevice: device)
-        let bus = poller.busStats
-        snapshot.state.withLock {
-            $0.devices[device] = stats
-            $0.bus = bus
-        }
-    }
-}
-
-/// The owner thread's latest counters, readable from any thread.
-final class StatsBoard: Sendable {
-    struct Snapshot {
-        var devices: [ModbusDeviceStats]
-        var bus = ModbusBusStats()
-    }
-
-    let state: Mutex<Snapshot>
-
-    init(devices: [ModbusDeviceStats]) {
-        state = Mutex(Snapshot(devices: devices))
-    }
-}
-
-/// A write waiting for the owner thread.
-struct WriteJob: Sendable {
-    enum Action: Sendable {
-        case point(Int, ModbusValue)
-        case raw(ModbusWriteTarget)
-    }
-
-    var device: Int
-    var action: Action
-    var verify: Bool
-    var completion: @Sendable (Result<ModbusWriteResult, ModbusError>) -> Void = { _ in }
-}
-
-/// What other threads hand the owner thread: writes and the request to stop.
-final class Mailbox: @unchecked Sendable {
-    // All mutable state is guarded by `lock`.
-    private let lock = ConditionLock()
-    private var jobs: [WriteJob] = []
-    private var stopping = false
-    private var finished = false
-    private var polling = true
-    private var pollInFlight = false
-    private var exitWaiters: [@Sendable () -> Void] = []
-
-    /// Queues a job; false when the owner is stopping or gone.
-    func post(_ job: WriteJob) -> Bool {
-        let accepted = lock.withLock {
-            guard !stopping else { return false }
-            jobs.append(job)
-            return true
-        }
-        if accepted { lock.signal() }
-        return accepted
-    }
-
-    /// The queued jobs (possibly none), or nil when the thread must stop; jobs still queued at
-    /// that point are failed.
-    func takeJobs() -> [WriteJob]? {
-        // Called once per loop turn: when nothing is queued, return the empty literal, which
-        // allocates nothing (copying then clearing a used array would allocate every time).
-        let (taken, stop) = lock.withLock { () -> ([WriteJob], Bool) in
-            if jobs.isEmpty { return ([], stopping) }
-            let taken = jobs
-            jobs = []
-            return (taken, stopping)
-        }
-        guard stop else { return taken }
-        for job in taken {
-            job.completion(.failure(ModbusError(.unavailable, operation: "write", message: "the bus owner stopped")))
-        }
-        return nil
-    }
-
-    /// Turns polling on or off (writes are served either way).
-    func setPolling(_ on: Bool) {
-        lock.withLock { polling = on }
-        lock.signal()
-    }
-
-    /// Whether polling is on.
-    var isPolling: Bool { lock.withLock { polling } }
-
-    /// Called by the thread before a poll: false when polling is paused.
-    func beginPoll() -> Bool {
-        lock.withLock {
-            guard polling && !stopping else { return false }
-            pollInFlight = true
-            return true
-        }
-    }
-
-    /// Called by the thread after a poll (its cycle handed to the sink).
-    func endPoll() {
-        lock.withLock { pollInFlight = false }
-        lock.signal()
-    }
-
-    /// Waits until no poll is in flight (bounded: one poll lasts at most its timeouts).
-    func waitForPollToEnd() {
-        lock.withLock {
-            while pollInFlight && !finished { lock.wait(nanoseconds: 100_000_000) }
-        }
-    }
-
-    /// Sleeps until a job or stop request arrives, or the time is up.
-    func waitForWork(nanoseconds: Int64) {
-        lock.withLock {
-            if jobs.isEmpty && !stopping { lock.wait(nanoseconds: nanoseconds) }
-        }
-    }
-
-    /// Asks the thread to stop; `onExit` runs once it has (at once if it already has).
-    func requestStop(onExit: (@Sendable () -> Void)? = nil) {
-        let runNow: Bool = lock.withLock {
-            stopping = true
-            if let onExit, !finished { exitWaiters.append(onExit) }
-            return finished
-        }
-        lock.signal()
-        if runNow { onExit?() }
-    }
-
-    /// Called by the thread as it exits.
-    func finish() {
-        let waiters: [@Sendable () -> Void] = lock.withLock {
-            finished = true
-            defer { exitWaiters.removeAll() }
-            return exitWaiters
-        }
-        for waiter in waiters { waiter() }
-    }
-}

@@ -1,4 +1,4 @@
-import EdgeCore
+public import EdgeCore
 
 /// What `edgeflow modbus read` found: one row per value, raw registers beside the decoded value,
 /// or, for a 32/64-bit type without an order, the value decoded in all four orders side by side.

@@ -1,3 +1,4 @@
+public import EdgeCore
 /// How the content of one point is laid out in its registers or bits.
 public enum ModbusDataType: Sendable, Hashable, CustomStringConvertible {
     /// One coil or discrete input; in a register table, a register that is non-zero.
@@ -170,18 +171,9 @@ public enum ModbusByteOrder: String, Sendable, Hashable, CaseIterable, CustomStr
     }
 }
 
-/// A problem in a Modbus setting, as a message for the user. The config compiler wraps it in a
-/// `Diagnostic` with the file position of the offending field.
-public struct ModbusConfigMessage: Error, Sendable, Equatable, CustomStringConvertible {
-    /// What is wrong and what was expected.
-    public var message: String
-
-    /// Creates a message.
-    public init(_ message: String) { self.message = message }
-
-    /// The message.
-    public var description: String { message }
-}
+/// A problem in a Modbus setting, as a message for the user: EdgeCore's one `ConfigProblem`
+/// (the config compiler places it at the offending field).
+public typealias ModbusConfigMessage = ConfigProblem
 
 extension String {
     /// The string without leading and trailing spaces and tabs.

@@ -74,6 +74,9 @@ struct ShutdownSafetyTests {
         #expect(lampLines.last == "output lamp (GPIO27) = 0", "the simulated line ends at its safe value")
         let setpointLines = log.split(separator: "\n").filter { $0.hasPrefix("output setpoint (boiler.sp) = ") }
         #expect(setpointLines.last == "output setpoint (boiler.sp) = 20", "\(log)")
+        // Start-up drives the safe value before acquisition can start a flow.
+        #expect(setpointLines.first == "output setpoint (boiler.sp) = 20", "\(log)")
+        #expect(lampLines.first == "output lamp (GPIO27) = 0", "\(log)")
         #expect(!log.contains("output not confirmed"), "\(log)")
     }
 

@@ -121,4 +121,67 @@ func eventually(timeout: Duration = .seconds(5), _ condition: () -> Bool) async 
         }
         #expect(await eventually { owner.deviceStats[0].writeFailures == 1 })
     }
+
+    @Test func busesSharingAnOwnerThreadArePolledAndWrittenOnThatOneThread() async throws {
+        let thread = ModbusOwnerThread(name: "modbus tcp shared")
+        let fakes = [FakeTransport(), FakeTransport()]
+        fakes[0].set(unit: 1, .holding, 0, [11])
+        fakes[1].set(unit: 2, .holding, 0, [22])
+        let records = [SinkRecord(), SinkRecord()]
+        let owners = (0..<2).map { i in
+            ModbusBusOwner(
+                bus: ModbusBusConfig(id: "tcp\(i)", transport: .tcp(ModbusTCPSettings(host: "127.0.0.1", port: UInt16(5020 + i)))),
+                devices: [meter("m\(i)", unit: UInt8(i + 1))], transport: fakes[i], random: SeededGenerator(state: 1),
+                thread: thread, sink: { records[i].record($0) })
+        }
+        for owner in owners { try owner.start() }
+        #expect(await eventually { records.allSatisfy { $0.count >= 3 } })
+        #expect(thread.busCount == 2)
+        // One OS thread ran both buses' polls.
+        let threads = records[0].state.withLock { $0.threads }.union(records[1].state.withLock { $0.threads })
+        #expect(threads.count == 1)
+        #expect(records[0].state.withLock { $0.cycles.allSatisfy { $0.samples[0].value == 11 } })
+        #expect(records[1].state.withLock { $0.cycles.allSatisfy { $0.samples[0].value == 22 } })
+        // A write on either bus goes through the shared thread to that bus's device only.
+        _ = try await owners[1].write(device: "m1", target: .register(3, 99))
+        #expect(fakes[1].value(unit: 2, .holding, 3) == 99)
+        #expect(fakes[0].value(unit: 1, .holding, 3) == 0)
+        // Stopping one bus closes its link and leaves the other polling.
+        owners[0].stop()
+        #expect(fakes[0].log.last == "close")
+        #expect(thread.busCount == 1)
+        let before = records[1].count
+        #expect(await eventually { records[1].count >= before + 2 })
+        owners[1].stop()
+        #expect(fakes[1].log.last == "close")
+        thread.shutdown()
+        #expect(thread.busCount == 0)
+        #expect(throws: ModbusError.self) {
+            try ModbusBusOwner(
+                bus: bus, devices: [meter()], transport: FakeTransport(), random: SeededGenerator(state: 1),
+                thread: thread, sink: { _ in }
+            ).start()
+        }
+    }
+
+    /// Buses start from different tasks at once (as an agent's services may): still exactly one
+    /// OS thread runs them, so no libmodbus context is ever used by two threads.
+    @Test func busesStartedConcurrentlyOnASharedThreadStillGetOneThread() async throws {
+        let thread = ModbusOwnerThread(name: "modbus tcp race")
+        let records = (0..<8).map { _ in SinkRecord() }
+        let owners = (0..<8).map { i in
+            ModbusBusOwner(
+                bus: ModbusBusConfig(id: "tcp\(i)", transport: .tcp(ModbusTCPSettings(host: "127.0.0.1", port: 5020))),
+                devices: [meter("m\(i)")], transport: FakeTransport(), random: SeededGenerator(state: 1), thread: thread,
+                sink: { records[i].record($0) })
+        }
+        await withTaskGroup(of: Void.self) { group in
+            for owner in owners { group.addTask { try? owner.start() } }
+        }
+        #expect(await eventually { records.allSatisfy { $0.count >= 2 } })
+        let threads = records.reduce(into: Set<UInt>()) { all, record in all.formUnion(record.state.withLock { $0.threads }) }
+        #expect(threads.count == 1, "every bus ran on the one shared thread")
+        for owner in owners { owner.stop() }
+        thread.shutdown()
+    }
 }

@@ -1,7 +1,7 @@
 import EdgeCore
 import EdgeFlux
 
-/// The P1/P3 rule of performance.md: four comparisons over four points of one device source.
+/// The P1/P3 rule of docs/performance.md: four comparisons over four points of one device source.
 /// It is also valid JavaScript, which is how the Node.js reference evaluates the same text.
 let ruleSource = "(payload.a > 10 && payload.b < 5) || (payload.c == 1 && payload.d != 0)"
 

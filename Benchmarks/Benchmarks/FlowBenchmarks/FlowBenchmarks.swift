@@ -2,7 +2,7 @@ import Benchmark
 import EdgeCore
 import EdgeFlux
 
-// P1-P3 of performance.md. The framework measures each benchmark in its own process (its
+// P1-P3 of docs/performance.md. The framework measures each benchmark in its own process (its
 // table); each reference benchmark's teardown prints the summary line for its figure, with
 // the measured loop and the reference interleaved in that one process (see Summary).
 let benchmarks: @Sendable () -> Void = {

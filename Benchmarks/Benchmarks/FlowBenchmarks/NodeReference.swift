@@ -2,7 +2,7 @@
     import Glibc
 #endif
 
-/// The Node.js figure beside P3 (performance.md): the same rule text built with `new Function`
+/// The Node.js figure beside P3 (docs/performance.md): the same rule text built with `new Function`
 /// and called on plain objects holding the same frames, timed inside one `node` process with
 /// the same evaluations per round, warm-up and median as the Swift loops.
 enum NodeReference {

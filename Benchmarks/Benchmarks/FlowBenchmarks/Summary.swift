@@ -2,7 +2,7 @@ import Benchmark
 import EdgeCore
 import EdgeFlux
 
-/// The summary lines `make bench` is read for (performance.md, "How to report"), one per
+/// The summary lines `make bench` is read for (docs/performance.md, "How to report"), one per
 /// figure. The framework runs each benchmark in its own process, so every ratio is measured
 /// here, inside one process: rounds of the measured loop and its reference are interleaved, so
 /// both see the same machine noise, and their medians are compared.

@@ -1,7 +1,7 @@
 import Benchmark
 import EdgeModbus
 
-// P8 of performance.md over TCP: 10 holding registers per poll on one loopback connection to a
+// P8 of docs/performance.md over TCP: 10 holding registers per poll on one loopback connection to a
 // libmodbus server compiled and started by the benchmark (ModbusRig), through edgeflow's
 // `ModbusClient`, through `ModbusPoller` (decoding seven points), and the plain libmodbus C
 // loop as the reference. The framework runs each benchmark in its own process with its own

@@ -3,7 +3,7 @@ import Synchronization
     import Glibc
 #endif
 
-/// The peers of P8 (performance.md): the libmodbus TCP server and the libmodbus C reference
+/// The peers of P8 (docs/performance.md): the libmodbus TCP server and the libmodbus C reference
 /// client, both compiled from `Benchmarks/Support/*.c` with `cc` into a temporary directory when
 /// the benchmark starts (so the reference is built the same way on any machine with
 /// libmodbus-dev), and the server running on a free 127.0.0.1 port until `stop()`.

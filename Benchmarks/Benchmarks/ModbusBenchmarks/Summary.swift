@@ -1,7 +1,7 @@
 import Benchmark
 import EdgeModbus
 
-/// The summary line `make bench` is read for (performance.md P8, "How to report"). The
+/// The summary line `make bench` is read for (docs/performance.md P8, "How to report"). The
 /// framework runs each benchmark in its own process, so the figures are measured here, in one
 /// process against one server: rounds of the `ModbusClient` loop, the `ModbusPoller` loop and
 /// the libmodbus C loop are interleaved, so all three see the same machine noise, and their

@@ -1,7 +1,7 @@
 import Benchmark
 import EdgeCore
 
-// P-ring: the SampleRing part of P1 (performance.md), push then pop one sample per iteration on
+// P-ring: the SampleRing part of P1 (docs/performance.md), push then pop one sample per iteration on
 // one thread, next to the same loop on a plain array ring. The framework measures each in its
 // own process; the reference benchmark's teardown (it runs last) prints the summary line with
 // the ratio measured in one process.

@@ -3,7 +3,7 @@ import Benchmark
 import EdgeCore
 import MallocInterposerSwift
 
-/// The one-line summary per figure that `make bench` output is read for (performance.md,
+/// The one-line summary per figure that `make bench` output is read for (docs/performance.md,
 /// "How to report"). Each benchmark of the framework runs in its own process, so the ratio
 /// is measured here, in one process: rounds of the ring loop and the reference loop are
 /// interleaved, so both see the same machine noise, and the medians are compared.
