@@ -1,3 +1,4 @@
+public import EdgeCore
 /// A `cron` event source's schedule: a 5-field cron expression evaluated on the wall clock of
 /// a named IANA time zone (read from /usr/share/zoneinfo; `UTC` and fixed offsets such as
 /// `+09:00` need no files). Compile once when an app loads, then ask `next` after each firing.
@@ -36,16 +37,20 @@ public struct CronSchedule: Sendable {
     /// Compiles `expression` for the zone named `timeZone` (an IANA name such as
     /// `Asia/Tokyo`, `UTC`, `Etc/GMT-9`, or an offset `+09:00` / `UTC+9`). Syntax errors carry
     /// the 1-based column in the expression; time zone errors carry column 0 and a hint.
-    public init(_ expression: String, timeZone: String) throws(CronError) {
-        try self.init(expression, timeZone: timeZone, zoneInfoDirectory: TimeZoneDatabase.defaultDirectory)
+    /// Zone files are read through `files` (the machine's by default): the flow language does
+    /// no I/O of its own.
+    public init(_ expression: String, timeZone: String, files: any FileSource = LocalFiles()) throws(CronError) {
+        try self.init(expression, timeZone: timeZone, zoneInfoDirectory: TimeZoneDatabase.defaultDirectory, files: files)
     }
 
     /// As the public initializer, reading zone files from `zoneInfoDirectory` (for tests).
-    init(_ expression: String, timeZone: String, zoneInfoDirectory: String) throws(CronError) {
+    init(
+        _ expression: String, timeZone: String, zoneInfoDirectory: String, files: any FileSource = LocalFiles()
+    ) throws(CronError) {
         let fields = try CronParser.parse(expression)
         let zone: TimeZoneRules
         do {
-            zone = try TimeZoneDatabase.load(timeZone, directory: zoneInfoDirectory)
+            zone = try TimeZoneDatabase.load(timeZone, directory: zoneInfoDirectory, files: files)
         } catch {
             throw CronError(message: error.message, column: 0, hint: error.hint)
         }

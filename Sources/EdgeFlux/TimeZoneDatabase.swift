@@ -1,4 +1,4 @@
-import Glibc
+import EdgeCore
 
 /// Finds a time zone by name: UTC and fixed offsets are built in (they work without tzdata);
 /// every other name is a TZif file under the zoneinfo directory.
@@ -9,16 +9,18 @@ enum TimeZoneDatabase {
     static let genericHint = "use an IANA name such as Asia/Tokyo or Europe/Berlin, UTC, or an offset such as +09:00"
 
     /// The rules of the zone called `name`.
-    static func load(_ name: String, directory: String = defaultDirectory) throws(TimeZoneError) -> TimeZoneRules {
+    static func load(
+        _ name: String, directory: String = defaultDirectory, files: any FileSource = LocalFiles()
+    ) throws(TimeZoneError) -> TimeZoneRules {
         if let offset = builtInOffset(name) { return .fixed(name: name, offset: offset) }
         guard !name.isEmpty else { throw TimeZoneError(message: "the time zone name is empty", hint: genericHint) }
         guard isPlausibleName(name) else {
             // The suggestion comes from listing the directory, never from opening `name`.
-            let hint = TimeZoneSuggestions.suggestion(for: name, directory: directory).map { "did you mean '\($0)'?" }
+            let hint = TimeZoneSuggestions.suggestion(for: name, directory: directory, files: files).map { "did you mean '\($0)'?" }
             throw TimeZoneError(message: "'\(name)' is not a valid time zone name", hint: hint ?? genericHint)
         }
         let path = directory + "/" + name
-        switch TimeZoneFileReader.read(path) {
+        switch files.read(path, limit: TimeZoneFile.maximumSize) {
         case .bytes(let bytes):
             do {
                 return try TimeZoneFile.parse(bytes, name: name)
@@ -27,15 +29,15 @@ enum TimeZoneDatabase {
                     message: "time zone file \(path) is malformed: \(error.message)", hint: error.hint)
             }
         case .missing:
-            guard TimeZoneFileReader.isDirectory(directory) else {
+            guard files.isDirectory(directory) else {
                 throw TimeZoneError(
                     message: "no time zone database at \(directory), so '\(name)' is unknown",
                     hint: "install the tzdata package (apt-get install tzdata), or use UTC or an offset such as +09:00")
             }
-            let hint = TimeZoneSuggestions.suggestion(for: name, directory: directory).map { "did you mean '\($0)'?" }
+            let hint = TimeZoneSuggestions.suggestion(for: name, directory: directory, files: files).map { "did you mean '\($0)'?" }
             throw TimeZoneError(message: "unknown time zone '\(name)'", hint: hint ?? genericHint)
         case .directory:
-            let example = TimeZoneSuggestions.firstZone(under: name, directory: directory)
+            let example = TimeZoneSuggestions.firstZone(under: name, directory: directory, files: files)
             throw TimeZoneError(
                 message: "'\(name)' is a region, not a time zone",
                 hint: example.map { "name a zone inside it, such as '\($0)'" } ?? genericHint)
@@ -115,53 +117,5 @@ enum TimeZoneDatabase {
             }
         }
         return true
-    }
-}
-
-/// Whole-file reads with plain POSIX calls.
-enum TimeZoneFileReader {
-    enum Outcome {
-        case bytes([UInt8])
-        case missing
-        case directory
-        case failed(String)
-    }
-
-    static func read(_ path: String) -> Outcome {
-        var descriptor: Int32
-        repeat {
-            descriptor = open(path, O_RDONLY | O_CLOEXEC)
-        } while descriptor < 0 && errno == EINTR
-        guard descriptor >= 0 else {
-            let code = errno
-            if code == ENOENT || code == ENOTDIR { return .missing }
-            return .failed(String(cString: strerror(code)))
-        }
-        defer { close(descriptor) }
-        var info = stat()
-        guard fstat(descriptor, &info) == 0 else { return .failed(String(cString: strerror(errno))) }
-        if (info.st_mode & S_IFMT) == S_IFDIR { return .directory }
-        guard (info.st_mode & S_IFMT) == S_IFREG else { return .failed("not a regular file") }
-        guard info.st_size <= TimeZoneFile.maximumSize else {
-            return .failed("larger than \(TimeZoneFile.maximumSize) bytes, not a zone file")
-        }
-        var bytes = [UInt8](repeating: 0, count: Int(info.st_size) + 1)
-        var filled = 0
-        while filled < bytes.count {
-            let count = bytes.withUnsafeMutableBytes { buffer in
-                Glibc.read(descriptor, buffer.baseAddress.map { $0 + filled }, buffer.count - filled)
-            }
-            if count < 0 && errno == EINTR { continue }
-            guard count >= 0 else { return .failed(String(cString: strerror(errno))) }
-            if count == 0 { break }
-            filled += count
-        }
-        guard filled <= TimeZoneFile.maximumSize else { return .failed("the file grew while being read") }
-        return .bytes(Array(bytes[0..<filled]))
-    }
-
-    static func isDirectory(_ path: String) -> Bool {
-        var info = stat()
-        return stat(path, &info) == 0 && (info.st_mode & S_IFMT) == S_IFDIR
     }
 }

@@ -1,5 +1,4 @@
 import EdgeCore
-import Glibc
 
 /// "Did you mean" for time zone names, from the zone files that exist. Only runs when a name
 /// is unknown, so it may walk the directory.
@@ -9,8 +8,8 @@ enum TimeZoneSuggestions {
 
     /// The closest existing zone to `name`: same name in other case or with `_` for spaces,
     /// the same city in another region (`Tokyo` → `Asia/Tokyo`), or a small misspelling.
-    static func suggestion(for name: String, directory: String) -> String? {
-        let zones = zoneNames(directory: directory)
+    static func suggestion(for name: String, directory: String, files: any FileSource) -> String? {
+        let zones = zoneNames(directory: directory, files: files)
         let wanted = normalized(name)
         let wantedCity = lastPart(wanted)
         if let same = zones.first(where: { normalized($0) == wanted }) { return same }
@@ -32,42 +31,42 @@ enum TimeZoneSuggestions {
     }
 
     /// The first zone (in sorted order) inside a region folder, for an example.
-    static func firstZone(under region: String, directory: String) -> String? {
+    static func firstZone(under region: String, directory: String, files: any FileSource) -> String? {
         var names: [String] = []
         var budget = maximumEntries
-        collect(directory: directory + "/" + region, prefix: region + "/", depth: 2, into: &names, budget: &budget)
+        collect(
+            directory: directory + "/" + region, prefix: region + "/", depth: 2, files: files, into: &names,
+            budget: &budget)
         return names.sorted().first
     }
 
     /// Zone names under `directory`, sorted; skips the `posix/` and `right/` copies and the
     /// data files that are not zones (`zone.tab`, `tzdata.zi`, `leapseconds`, ...).
-    static func zoneNames(directory: String) -> [String] {
+    static func zoneNames(directory: String, files: any FileSource) -> [String] {
         var names: [String] = []
         var budget = maximumEntries
-        collect(directory: directory, prefix: "", depth: 3, into: &names, budget: &budget)
+        collect(directory: directory, prefix: "", depth: 3, files: files, into: &names, budget: &budget)
         return names.sorted()
     }
 
     private static func collect(
-        directory: String, prefix: String, depth: Int, into names: inout [String], budget: inout Int
+        directory: String, prefix: String, depth: Int, files: any FileSource, into names: inout [String],
+        budget: inout Int
     ) {
-        guard depth > 0, let handle = opendir(directory) else { return }
-        defer { closedir(handle) }
-        while budget > 0, let entry = readdir(handle) {
-            budget -= 1
-            let name = withUnsafePointer(to: &entry.pointee.d_name) {
-                String(cString: UnsafeRawPointer($0).assumingMemoryBound(to: CChar.self))
-            }
+        guard depth > 0, budget > 0 else { return }
+        let entries = files.entries(directory, limit: budget)
+        budget -= entries.count
+        for entry in entries {
             // Zones and regions start with a capital; `posix`, `right`, `zone.tab`, ... do not.
+            let name = entry.name
             guard let first = name.unicodeScalars.first, ("A"..."Z").contains(first), !name.contains("."),
                 name != "SECURITY", name != "Factory"
             else { continue }
-            let path = directory + "/" + name
-            var info = stat()
-            guard stat(path, &info) == 0 else { continue }
-            if (info.st_mode & S_IFMT) == S_IFDIR {
-                collect(directory: path, prefix: prefix + name + "/", depth: depth - 1, into: &names, budget: &budget)
-            } else if (info.st_mode & S_IFMT) == S_IFREG {
+            if entry.isDirectory {
+                collect(
+                    directory: directory + "/" + name, prefix: prefix + name + "/", depth: depth - 1, files: files,
+                    into: &names, budget: &budget)
+            } else {
                 names.append(prefix + name)
             }
         }

@@ -1,3 +1,4 @@
+import EdgeCore
 @testable import EdgeFlux
 import EdgeTestSupport
 import Glibc
@@ -143,7 +144,7 @@ struct TZifBuilder {
 
     @Test func theSystemFilesParseAndEveryTruncationIsRefused() throws {
         let path = "/usr/share/zoneinfo/Europe/Berlin"
-        guard case .bytes(let bytes) = TimeZoneFileReader.read(path) else {
+        guard case .bytes(let bytes) = LocalFiles().read(path, limit: TimeZoneFile.maximumSize) else {
             Issue.record("cannot read \(path); is tzdata installed?")
             return
         }
@@ -261,16 +262,58 @@ struct TZifBuilder {
 
         try write([UInt8](repeating: 0, count: TimeZoneFile.maximumSize + 1), to: directory.file("Test/Huge"))
         let huge = cronError("0 0 * * *", timeZone: "Test/Huge", directory: directory.path)
-        #expect(huge?.message == "cannot read time zone file \(directory.path)/Test/Huge: larger than 1048576 bytes, "
-            + "not a zone file")
+        #expect(huge?.message == "cannot read time zone file \(directory.path)/Test/Huge: larger than 1048576 bytes")
         let unknown = cronError("0 0 * * *", timeZone: "Test/Tokio", directory: directory.path)
         #expect(unknown?.message == "unknown time zone 'Test/Tokio'")
         #expect(unknown?.hint == "did you mean 'Test/Tokyo'?")
+    }
+
+    /// The flow language reads zone files only through the injected `FileSource`: a zone that
+    /// exists nowhere on disk works when the source serves it, and a suggestion comes from
+    /// listing the source, not the disk.
+    @Test func zoneFilesAreReadThroughTheInjectedFileSource() throws {
+        let zone = TZifBuilder(types: [(32_400, 0, 0)], footer: "JST-9")
+        let files = MemoryFiles(["/usr/share/zoneinfo/Mars/Olympus": zone.bytes])
+        let schedule = try CronSchedule("0 3 * * *", timeZone: "Mars/Olympus", files: files)
+        #expect(cronFirings(schedule, after: cronInstant("2026-01-01T00:00:00Z"), count: 1) == ["2026-01-01T18:00:00Z"])
+        do {
+            _ = try CronSchedule("0 3 * * *", timeZone: "Mars/Olympos", files: files)
+            Issue.record("an unknown zone compiled")
+        } catch {
+            #expect(error.message == "unknown time zone 'Mars/Olympos'")
+            #expect(error.hint == "did you mean 'Mars/Olympus'?")
+        }
     }
 
     private func write(_ bytes: [UInt8], to path: String) throws {
         let handle = try #require(fopen(path, "wb"))
         defer { fclose(handle) }
         #expect(fwrite(bytes, 1, bytes.count, handle) == bytes.count)
+    }
+}
+
+/// An in-memory file tree for `FileSource` users.
+struct MemoryFiles: FileSource {
+    let files: [String: [UInt8]]
+
+    init(_ files: [String: [UInt8]]) { self.files = files }
+
+    func read(_ path: String, limit: Int) -> FileLookup {
+        if let bytes = files[path] { return bytes.count <= limit ? .bytes(bytes) : .failed("larger than \(limit) bytes") }
+        return isDirectory(path) ? .directory : .missing
+    }
+
+    func isDirectory(_ path: String) -> Bool {
+        files.keys.contains { $0.hasPrefix(path + "/") }
+    }
+
+    func entries(_ path: String, limit: Int) -> [(name: String, isDirectory: Bool)] {
+        var seen: [String: Bool] = [:]
+        for key in files.keys where key.hasPrefix(path + "/") {
+            let rest = key.dropFirst(path.count + 1).split(separator: "/")
+            guard let first = rest.first else { continue }
+            seen[String(first)] = rest.count > 1
+        }
+        return seen.sorted { $0.key < $1.key }.prefix(limit).map { ($0.key, $0.value) }
     }
 }
