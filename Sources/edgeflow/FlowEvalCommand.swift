@@ -18,16 +18,18 @@ struct FlowEvalCommand: ParsableCommand {
             """
     )
 
-    @Option(name: .customLong("expr"), help: "The expression, e.g. 'payload.temp > 80'.")
+    // `.unconditional`: the value is the next argument even when it starts with '-', so
+    // `--expr "-payload.temp"` and `--payload -1` mean what they say.
+    @Option(name: .customLong("expr"), parsing: .unconditional, help: "The expression, e.g. 'payload.temp > 80'.")
     var expression: String
 
-    @Option(help: "The message payload as JSON (default null).")
+    @Option(parsing: .unconditional, help: "The message payload as JSON (default null).")
     var payload: String?
 
-    @Option(help: "The message context as JSON (default {}).")
+    @Option(parsing: .unconditional, help: "The message context as JSON (default {}).")
     var context: String?
 
-    @Option(help: "The trigger as {\"payload\": ..., \"context\": ...} (default: the message itself).")
+    @Option(parsing: .unconditional, help: "The trigger as {\"payload\": ..., \"context\": ...} (default: the message itself).")
     var event: String?
 
     func run() throws {

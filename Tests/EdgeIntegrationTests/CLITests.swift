@@ -85,6 +85,15 @@ struct CLITests {
         #expect(badLevel.stderr.contains("'loud' is not a log level"))
     }
 
+    @Test func flowEvalTakesValuesThatStartWithADash() throws {
+        let negated = try EdgeflowBinary.run(["flow", "eval", "--expr", "-payload.temp", "--payload", #"{"temp": 5}"#])
+        #expect(negated.status == 0, "\(negated.stderr)")
+        #expect(negated.stdout == "-5\n")
+        let negativePayload = try EdgeflowBinary.run(["flow", "eval", "--expr", "payload * 2", "--payload", "-1.5"])
+        #expect(negativePayload.status == 0, "\(negativePayload.stderr)")
+        #expect(negativePayload.stdout == "-3\n")
+    }
+
     @Test func versionPrintsTheSupportedDialects() throws {
         let r = try EdgeflowBinary.run(["version"])
         #expect(r.status == 0)
