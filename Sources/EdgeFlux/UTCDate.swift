@@ -1,6 +1,6 @@
 /// Calendar arithmetic in UTC on Unix milliseconds, without Foundation: the proleptic
 /// Gregorian calendar, as JavaScript's `Date` uses.
-enum UTCDate {
+public enum UTCDate {
     static let millisecondsPerDay: Int64 = 86_400_000
     /// JavaScript's `Date` range (±100,000,000 days); outside it the date functions give `null`.
     static let limit: Double = 8.64e15
@@ -76,7 +76,7 @@ enum UTCDate {
 
     /// `YYYY-MM-DDTHH:MM:SS.mmmZ`, or nil outside years 0000...9999 (which need ISO's
     /// expanded six-digit form that few readers accept).
-    static func format(_ ms: Int64) -> String? {
+    public static func format(_ ms: Int64) -> String? {
         let days = floorDivide(ms, millisecondsPerDay)
         let date = civil(days: days)
         guard (0...9999).contains(date.year) else { return nil }

@@ -258,3 +258,11 @@ public final class ModbusClient: ModbusTransport {
         min(max(0, Quantity.nanoseconds(duration)), 86_400_000_000_000) / 1_000
     }
 }
+
+extension ModbusClient {
+    /// The version of the libmodbus this process runs with (`3.1.6`), read from the library
+    /// itself rather than the headers it was built against.
+    public static var libraryVersion: String {
+        "\(libmodbus_version_major).\(libmodbus_version_minor).\(libmodbus_version_micro)"
+    }
+}

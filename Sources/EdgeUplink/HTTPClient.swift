@@ -204,3 +204,12 @@ extension Substring {
         return String(s)
     }
 }
+
+extension HTTPClient {
+    /// The libcurl this process runs with, as libcurl describes itself
+    /// (`libcurl/7.88.1 OpenSSL/3.0.17 zlib/1.2.13 ...`).
+    public static var libraryVersion: String {
+        guard let text = curl_version() else { return "unknown" }
+        return String(cString: text)
+    }
+}

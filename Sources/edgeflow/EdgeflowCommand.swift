@@ -11,7 +11,9 @@ struct EdgeflowCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "edgeflow",
         abstract: "Edge agent for Linux gateways: GPIO and Modbus acquisition, Flux flows, durable uplink.",
-        subcommands: [RunCommand.self, CheckCommand.self, FlowCommand.self, ModbusCommand.self, VersionCommand.self]
+        subcommands: [
+            RunCommand.self, CheckCommand.self, DoctorCommand.self, FlowCommand.self, ModbusCommand.self, VersionCommand.self,
+        ]
     )
 
     /// Parses and runs, mapping argument errors to exit code 2 (usage), as every edgeflow
