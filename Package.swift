@@ -47,7 +47,10 @@ let package = Package(
             dependencies: ["EdgeCore", "ModbusModel", "CModbus", "CModbusShims", log],
             swiftSettings: swiftSettings
         ),
-        .target(name: "EdgeUplink", dependencies: ["EdgeCore", "CCurl", "CCurlShims", log], swiftSettings: swiftSettings),
+        .target(
+            name: "EdgeUplink", dependencies: ["EdgeCore", "EdgePipeline", "CCurl", "CCurlShims", log],
+            swiftSettings: swiftSettings
+        ),
         .target(name: "EdgePipeline", dependencies: ["EdgeCore", "EdgeConfig", "EdgeFlux", log], swiftSettings: swiftSettings),
         .target(
             name: "EdgeActions",
@@ -59,7 +62,7 @@ let package = Package(
             name: "EdgeAgent",
             dependencies: [
                 "EdgeCore", "EdgeFlux", "EdgeConfig", "ModbusModel", "EdgeModbus", "EdgePipeline", "EdgeActions",
-                "EdgeSimulation", log, lifecycle, unixSignals,
+                "EdgeSimulation", "EdgeUplink", log, lifecycle, unixSignals,
             ],
             swiftSettings: swiftSettings
         ),
@@ -84,6 +87,7 @@ let package = Package(
             dependencies: ["EdgeModbus", "ModbusModel", "EdgeCore", "EdgeTestSupport"],
             swiftSettings: swiftSettings
         ),
+        .testTarget(name: "EdgeUplinkTests", dependencies: ["EdgeUplink", "EdgeCore", "EdgeTestSupport", log], swiftSettings: swiftSettings),
         .testTarget(
             name: "EdgePipelineTests",
             dependencies: ["EdgePipeline", "EdgeConfig", "EdgeFlux", "EdgeCore", "EdgeTestSupport", log],

@@ -6,6 +6,7 @@ import EdgeFlux
 import EdgeModbus
 public import EdgePipeline
 public import EdgeSimulation
+import EdgeUplink
 import ServiceLifecycle
 
 /// The agent could not be assembled from a config that passed `check` (a file it needs is
@@ -39,6 +40,8 @@ public final class Agent: Sendable {
     /// Where frames and harvested messages are recorded.
     public let recorder: any Recorder
     private let workers: BlockingWorkers
+    /// Sends the spool to the configured endpoint; nil without an `uplink` section.
+    private let uplink: HTTPUplink?
     private let modbusOwners: [ModbusBusOwner]
     /// Owner threads shared by TCP buses; shut down after every bus on them has closed.
     private let sharedModbusThreads: [ModbusOwnerThread]
@@ -67,7 +70,7 @@ public final class Agent: Sendable {
             onActivity("output \(output.id) (\(output.targetName)) = \(JSONValue.formatNumber(value))")
         }
         do {
-            recorder = try RecordFile(directory: config.agent.dataDir, sources: config.sources.map { ($0.id, $0.pointNames) })
+            (recorder, uplink) = try Self.recording(config: config, clock: clock, logger: logger)
             workers = try BlockingWorkers(count: 4)
         } catch {
             throw AgentError(message: "\(error)")
@@ -125,6 +128,32 @@ public final class Agent: Sendable {
         return (owners, shared)
     }
 
+    /// Where frames and harvested messages go: with an `uplink`, the spool under
+    /// `data_dir/spool` that the HTTP uplink delivers from; without one, `records.jsonl`.
+    private static func recording(config: AgentConfig, clock: any EdgeClock, logger: Logger) throws
+        -> (any Recorder, HTTPUplink?)
+    {
+        let sources = config.sources.map { ($0.id, $0.pointNames) }
+        guard let settings = config.uplink else {
+            return (try RecordFile(directory: config.agent.dataDir, sources: sources), nil)
+        }
+        let spool = try Spool(
+            directory: config.agent.dataDir + "/spool", settings: SpoolSettings(maxBytes: settings.spoolMaxBytes),
+            logger: logger)
+        let recorder = SpoolRecorder(spool: spool, sources: sources) { error in
+            logger.error("a frame could not be spooled", metadata: ["error": "\(error)"])
+        }
+        let uplink = HTTPUplink(
+            spool: spool,
+            settings: HTTPUplinkSettings(
+                url: settings.url, encoder: UplinkEncoder(rawValue: settings.encoder) ?? .harvest,
+                batchRecords: settings.batchRecords, batchBytes: settings.batchBytes,
+                batchIntervalNanoseconds: settings.batchIntervalNanoseconds,
+                timeoutMilliseconds: Int(settings.timeoutNanoseconds / 1_000_000)),
+            deadLetterDirectory: config.agent.dataDir + "/dead-letters", clock: clock, logger: logger)
+        return (recorder, uplink)
+    }
+
     /// The driver of every output. `check` refuses outputs this build cannot drive; the same
     /// rule here means `run` refuses to start rather than pretend.
     private static func outputDrivers(config: AgentConfig, simulation: SimulatedBoard?, owners: [ModbusBusOwner])
@@ -155,6 +184,11 @@ public final class Agent: Sendable {
         }
         let workers = workers
         add("action workers", start: {}, stop: { workers.stop() })
+        if let uplink {
+            // Started early and stopped late: after the pipeline's last frames are spooled, it
+            // gets a few seconds to deliver them; what it cannot stays in the spool.
+            add("uplink", start: { try uplink.start() }, stop: { uplink.stop(flushNanoseconds: 5_000_000_000) })
+        }
         let shared = sharedModbusThreads
         add("modbus tcp threads", start: {}, stop: { for thread in shared { thread.shutdown() } })
         let sources: [any FrameSource] = modbusOwners + (simulation.map { [$0] } ?? [])
@@ -186,5 +220,13 @@ public final class Agent: Sendable {
                 "frames": "\(pipeline.frames)", "partial_frames": "\(pipeline.partialFrames)",
                 "dropped_samples": "\(ring.droppedCount)", "last_record": "\(recorder.lastSequence)",
             ])
+        if let stats = uplink?.stats {
+            logger.info(
+                "uplink stopped",
+                metadata: [
+                    "acknowledged_batches": "\(stats.acknowledgedBatches)", "acknowledged_records": "\(stats.acknowledgedRecords)",
+                    "retries": "\(stats.retries)", "dead_letters": "\(stats.deadLetters)",
+                ])
+        }
     }
 }

@@ -131,13 +131,13 @@ public enum ConfigCompiler {
                 }
             }
         }
-        // Both sections are validated (so mistakes show now) and refused: this build has no uplink
-        // transport and no ai action, and a config that asks for them must not pass as if it ran.
+        // Validated, then refused where this build cannot honour them (MQTT, the ai step): a
+        // config that asks for them must not pass as if it ran.
         let uplink = f["uplink"].flatMap { SectionDecoder.uplink($0, reader: &reader) }
-        if let node = f["uplink"] {
+        if let uplink, uplink.transport == "mqtt", let node = f["uplink"] {
             reader.bag.error(
-                node.location, "uplink", "the uplink is not available in this build",
-                hint: "remove the section; every frame is recorded under agent.data_dir meanwhile")
+                node.location, "uplink.transport", "the mqtt transport is not available in this build",
+                hint: "use transport: http; MQTT (libmosquitto) comes later")
         }
         let ai = f["ai"].flatMap { SectionDecoder.ai($0, reader: &reader) }
         if let node = f["ai"] {

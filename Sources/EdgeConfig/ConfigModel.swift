@@ -211,6 +211,14 @@ public struct UplinkConfig: Sendable {
     public var batchIntervalNanoseconds: Int64
     /// Spool cap in bytes.
     public var spoolMaxBytes: Int64
+    /// Batch encoder: `harvest` (JSON array of timestamped entries) or `json`.
+    public var encoder: String
+    /// A batch closes at this many records (at most 100 with `harvest`).
+    public var batchRecords: Int
+    /// ...or at this many spooled bytes.
+    public var batchBytes: Int
+    /// Whole-request timeout in nanoseconds.
+    public var timeoutNanoseconds: Int64
 }
 
 /// AI endpoint settings.

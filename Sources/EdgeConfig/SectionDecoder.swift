@@ -5,7 +5,8 @@ import EdgeCore
 enum SectionDecoder {
     static func uplink(_ node: YAMLNode, reader: inout NodeReader) -> UplinkConfig? {
         let path = "uplink"
-        guard let f = reader.fields(node, path, allowed: ["transport", "url", "batch_interval", "spool_max"]) else { return nil }
+        let allowed = ["transport", "url", "batch_interval", "spool_max", "encoder", "batch_records", "batch_bytes", "timeout"]
+        guard let f = reader.fields(node, path, allowed: allowed) else { return nil }
         let transport = reader.require(f, "transport", in: node, path).flatMap { reader.choice($0, "uplink.transport", ["http", "mqtt"]) }
         let url = reader.require(f, "url", in: node, path).flatMap { reader.string($0, "uplink.url") }
         if let transport, let url, let n = f["url"] {
@@ -18,8 +19,26 @@ enum SectionDecoder {
         let batch = f["batch_interval"].flatMap { reader.duration($0, "uplink.batch_interval", in: 100_000_000...3_600_000_000_000) }
             ?? 10_000_000_000
         let spool = f["spool_max"].flatMap { reader.size($0, "uplink.spool_max", in: 65_536...(1 << 40)) } ?? (64 << 20)
+        let encoder = f["encoder"].flatMap { reader.choice($0, "uplink.encoder", ["harvest", "json", "columnar-gzip"]) } ?? "harvest"
+        if encoder == "columnar-gzip", let n = f["encoder"] {
+            reader.bag.error(
+                n.location, "uplink.encoder", "encoder 'columnar-gzip' is not available in this build",
+                hint: "use harvest (SORACOM Harvest Data) or json")
+        }
+        var records = f["batch_records"].flatMap { reader.integer($0, "uplink.batch_records", in: 1...10_000) } ?? 100
+        if encoder == "harvest", records > 100, let n = f["batch_records"] {
+            reader.bag.error(
+                n.location, "uplink.batch_records", "\(records) records is more than one Harvest Data write takes",
+                hint: "use at most 100 with encoder harvest")
+            records = 100
+        }
+        let bytes = f["batch_bytes"].flatMap { reader.size($0, "uplink.batch_bytes", in: 1024...(16 << 20)) } ?? (64 << 10)
+        let timeout = f["timeout"].flatMap { reader.duration($0, "uplink.timeout", in: 1_000_000_000...120_000_000_000) }
+            ?? 10_000_000_000
         guard let transport, let url else { return nil }
-        return UplinkConfig(transport: transport, url: url, batchIntervalNanoseconds: batch, spoolMaxBytes: spool)
+        return UplinkConfig(
+            transport: transport, url: url, batchIntervalNanoseconds: batch, spoolMaxBytes: spool, encoder: encoder,
+            batchRecords: records, batchBytes: Int(bytes), timeoutNanoseconds: timeout)
     }
 
     static func ai(_ node: YAMLNode, reader: inout NodeReader) -> AIConfig? {

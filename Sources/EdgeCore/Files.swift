@@ -82,6 +82,45 @@ public enum Files {
         }
     }
 
+    /// Replaces `path` with `bytes` crash-safely: write a temporary file beside it, fsync it,
+    /// rename it over `path`, fsync the directory. After a power cut the file holds either the
+    /// old content or the new, never a mix (the rename is atomic; the fsyncs order it after the
+    /// data and make the rename itself durable).
+    public static func writeAtomically(_ path: String, bytes: [UInt8]) throws(FileError) {
+        let temporary = path + ".tmp"
+        let fd = open(temporary, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0o644)
+        guard fd >= 0 else { throw FileError(operation: "create", path: temporary, errno: errno) }
+        var offset = 0
+        while offset < bytes.count {
+            let n = bytes.withUnsafeBytes { raw in write(fd, raw.baseAddress.map { $0 + offset }, raw.count - offset) }
+            if n < 0 {
+                if errno == EINTR { continue }
+                let code = errno
+                close(fd)
+                unlink(temporary)
+                throw FileError(operation: "write", path: temporary, errno: code)
+            }
+            offset += n
+        }
+        if fsync(fd) != 0 {
+            let code = errno
+            close(fd)
+            unlink(temporary)
+            throw FileError(operation: "fsync", path: temporary, errno: code)
+        }
+        close(fd)
+        guard rename(temporary, path) == 0 else {
+            let code = errno
+            unlink(temporary)
+            throw FileError(operation: "rename", path: path, errno: code)
+        }
+        let directory = open(Files.directory(of: path), O_RDONLY | O_DIRECTORY | O_CLOEXEC)
+        if directory >= 0 {
+            _ = fsync(directory)
+            close(directory)
+        }
+    }
+
     /// The directory part of a path (`a/b/c.yaml` → `a/b`, `c.yaml` → `.`).
     public static func directory(of path: String) -> String {
         guard let slash = path.lastIndex(of: "/") else { return "." }

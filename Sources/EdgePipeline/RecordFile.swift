@@ -62,36 +62,12 @@ public final class RecordFile: Recorder {
     public var lastSequence: UInt64 { state.withLock { $0.sequence } }
 
     public func record(_ frame: FrameView) {
-        guard frame.source < sources.count else { return }
-        let source = sources[frame.source]
-        var points = ""
-        var quality = ""
-        for p in 0..<min(frame.count, source.points.count) where frame.reported[p] {
-            let q = frame.qualities[p]
-            if q == .good {
-                if !points.isEmpty { points += "," }
-                JSONValue.writeString(source.points[p], into: &points)
-                points += ":"
-                if let text = frame.text(at: p) {
-                    JSONValue.writeString(text, into: &points)
-                } else {
-                    points += JSONValue.formatNumber(frame.values[p])
-                }
-            } else if q != .absent {
-                if !quality.isEmpty { quality += "," }
-                JSONValue.writeString(source.points[p], into: &quality)
-                quality += ":"
-                JSONValue.writeString(q.name, into: &quality)
-            }
+        guard frame.source < sources.count, let body = RecordEncoding.frame(frame, source: sources[frame.source]) else {
+            return
         }
-        guard !points.isEmpty || !quality.isEmpty else { return }
         state.withLock { s in
             s.sequence += 1
-            var line = "{\"seq\":\(s.sequence),\"kind\":\"frame\",\"source\":"
-            JSONValue.writeString(source.id, into: &line)
-            line += ",\"ts\":\(frame.timestamp / 1_000_000),\"points\":{\(points)}"
-            if !quality.isEmpty { line += ",\"quality\":{\(quality)}" }
-            line += "}\n"
+            let line = "{\"seq\":\(s.sequence),\(body)}\n"
             s.pending.append(contentsOf: line.utf8)
         }
     }
@@ -99,19 +75,7 @@ public final class RecordFile: Recorder {
     public func append(_ message: RecordedMessage) throws(RecorderError) -> UInt64 {
         try state.withLock { (s: inout State) throws(RecorderError) -> UInt64 in
             let sequence = s.sequence + 1
-            var line = "{\"seq\":\(sequence),\"kind\":\"message\""
-            if let source = message.source {
-                line += ",\"source\":"
-                JSONValue.writeString(source, into: &line)
-            }
-            line += ",\"ts\":\(message.timestamp / 1_000_000)"
-            if let category = message.category {
-                line += ",\"category\":"
-                JSONValue.writeString(category, into: &line)
-            }
-            line += ",\"payload\":"
-            JSONValue.write(message.payload, into: &line)
-            line += "}\n"
+            let line = "{\"seq\":\(sequence),\(RecordEncoding.message(message))}\n"
             let mark = s.pending.count
             s.pending.append(contentsOf: line.utf8)
             do throws(RecorderError) {

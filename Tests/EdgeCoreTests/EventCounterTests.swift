@@ -1,3 +1,4 @@
+import EdgeTestSupport
 import EdgeCore
 import Testing
 

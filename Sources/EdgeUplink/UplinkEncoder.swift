@@ -1,0 +1,69 @@
+public import EdgeCore
+
+/// How a batch of spooled records becomes an HTTP body. Each spooled record's payload is the
+/// JSON members written by the pipeline's `RecordEncoding` (`"kind":"frame","source":...`).
+public enum UplinkEncoder: String, Sendable, CaseIterable {
+    /// SORACOM Harvest Data's batch form: a JSON array of at most 100 entries
+    /// `{"timestamp": <unix ms>, ...}`. A frame's entry carries its source and its points as
+    /// members (failed reads under `quality`); a message's entry carries its payload's members
+    /// (a payload that is not an object goes under `payload`).
+    case harvest
+    /// One JSON object per batch, `{"batch": "<first>-<last>", "records": [...]}`, each record
+    /// as spooled plus its sequence number `seq`: for endpoints of your own.
+    case json
+
+    /// The most records one batch may carry with this encoder.
+    public var maximumRecords: Int {
+        switch self {
+        case .harvest: 100
+        case .json: 10_000
+        }
+    }
+
+    /// Encodes a batch; records whose payload is not a JSON object are skipped (counted by
+    /// the caller from the difference). Returns the body and how many records it carries.
+    public func encode(_ records: [(sequence: UInt64, payload: [UInt8])]) -> (body: [UInt8], encoded: Int) {
+        var entries: [JSONValue] = []
+        entries.reserveCapacity(records.count)
+        for record in records {
+            let text = "{" + String(decoding: record.payload, as: UTF8.self) + "}"
+            guard case .object(let object)? = try? JSONValue.parse(text) else { continue }
+            switch self {
+            case .harvest: entries.append(Self.harvestEntry(object))
+            case .json:
+                var withSequence = JSONObject([("seq", .number(Double(record.sequence)))])
+                for member in object.members { withSequence[member.key] = member.value }
+                entries.append(.object(withSequence))
+            }
+        }
+        let body: JSONValue
+        switch self {
+        case .harvest:
+            body = .array(entries)
+        case .json:
+            let id = records.isEmpty ? "" : "\(records[0].sequence)-\(records[records.count - 1].sequence)"
+            body = .object(JSONObject([("batch", .string(id)), ("records", .array(entries))]))
+        }
+        return (Array(body.compactJSON.utf8), entries.count)
+    }
+
+    private static func harvestEntry(_ record: JSONObject) -> JSONValue {
+        var entry = JSONObject([("timestamp", record["ts"] ?? .null)])
+        if let source = record["source"] { entry["source"] = source }
+        switch record["kind"] {
+        case .string("frame")?:
+            if case .object(let points)? = record["points"] {
+                for member in points.members { entry[member.key] = member.value }
+            }
+            if let quality = record["quality"] { entry["quality"] = quality }
+        default:
+            if let category = record["category"] { entry["category"] = category }
+            if case .object(let payload)? = record["payload"] {
+                for member in payload.members where member.key != "timestamp" { entry[member.key] = member.value }
+            } else if let payload = record["payload"] {
+                entry["payload"] = payload
+            }
+        }
+        return .object(entry)
+    }
+}

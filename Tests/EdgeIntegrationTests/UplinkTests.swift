@@ -1,0 +1,156 @@
+import EdgeTestSupport
+import Foundation
+import Testing
+
+#if canImport(Glibc)
+    import Glibc
+#endif
+
+/// The uplink end to end: `edgeflow run` with a simulated source, every frame spooled and
+/// POSTed in batches to a Python ingest endpoint that can fail on cue. What the endpoint logged
+/// is compared with what the agent says it recorded (`last_record` in its stop line).
+struct UplinkTests {
+    /// The ingest endpoint (`peers/uplink_sink.py`), answering per `script`, then 200.
+    final class Sink {
+        let process: PeerProcess
+        let port: Int
+        let log: String
+
+        init(in dir: TemporaryDirectory, script: [String] = []) async throws {
+            let python = try requireExecutable("python3", install: "apt-get install python3")
+            log = dir.file("ingest.jsonl")
+            let scriptPath = try dir.write("script.txt", script.joined(separator: "\n") + "\n")
+            let peer = #filePath.split(separator: "/").dropLast().joined(separator: "/")
+            process = try PeerProcess.start(
+                python, ["/" + peer + "/peers/uplink_sink.py", log, scriptPath], log: dir.file("sink.out"),
+                environment: ["PYTHONUNBUFFERED": "1"])
+            try await process.waitForOutput(containing: "PORT ")
+            guard let line = process.output().split(separator: "\n").first(where: { $0.hasPrefix("PORT ") }),
+                let port = Int(line.dropFirst(5))
+            else { throw PeerError("uplink sink printed no port: \(process.output())") }
+            self.port = port
+        }
+
+        deinit { process.terminate() }
+
+        /// Every request so far: status, batch id and parsed body.
+        func requests() throws -> [(status: Int, batch: String, body: Any)] {
+            readTextFile(log).split(separator: "\n").compactMap { line in
+                guard let object = try? JSONSerialization.jsonObject(with: Data(line.utf8)) as? [String: Any],
+                    let status = object["status"] as? Int
+                else { return nil }
+                return (status, object["batch"] as? String ?? "", object["body"] ?? NSNull())
+            }
+        }
+    }
+
+    func config(_ dir: TemporaryDirectory, port: Int, extra: String = "") throws -> String {
+        try dir.write(
+            "config.yaml",
+            """
+            agent: {name: uplink-test, data_dir: \(dir.path)/data, view: log, log_level: info}
+            boards_dir: \(EdgeflowBinary.root)/boards
+            board: sim
+            sources:
+              - id: tank
+                type: simulated
+                interval: 50ms
+                points: [{name: level, waveform: ramp, min: 0, max: 1000, period: 1h}]
+            uplink:
+              transport: http
+              url: http://127.0.0.1:\(port)/ingest
+              batch_interval: 300ms
+              batch_records: 5
+            \(extra)
+            """)
+    }
+
+    /// `last_record=N` from the agent's stop line.
+    func lastRecord(_ stderr: String) -> Int? {
+        guard let range = stderr.range(of: "last_record=") else { return nil }
+        return Int(stderr[range.upperBound...].prefix { $0.isNumber })
+    }
+
+    /// Harvest entries of the acknowledged requests, in arrival order.
+    func deliveredEntries(_ sink: Sink) throws -> [[String: Any]] {
+        try sink.requests().filter { (200..<300).contains($0.status) }.flatMap { $0.body as? [[String: Any]] ?? [] }
+    }
+
+    @Test func everyFrameArrivesOnceInHarvestBatches() async throws {
+        let dir = try TemporaryDirectory(prefix: "edgeflow-uplink")
+        let sink = try await Sink(in: dir)
+        let run = try EdgeflowBinary.run(["run", "--config", try config(dir, port: sink.port)], timeout: 2.5)
+        #expect(run.status == 0, "\(run.stderr)")
+        let recorded = try #require(lastRecord(run.stderr), "\(run.stderr)")
+        #expect(recorded >= 20, "frames every 50 ms for 2.5 s")
+        let entries = try deliveredEntries(sink)
+        #expect(entries.count == recorded, "every recorded frame delivered exactly once")
+        let stamps = entries.compactMap { $0["timestamp"] as? Int }
+        #expect(stamps.count == entries.count)
+        #expect(stamps == stamps.sorted() && Set(stamps).count == stamps.count, "in order, no duplicates")
+        #expect(entries.allSatisfy { $0["source"] as? String == "tank" && $0["level"] is NSNumber })
+        #expect(try sink.requests().allSatisfy { (($0.body as? [Any])?.count ?? 0) <= 5 }, "batch_records caps a batch")
+    }
+
+    @Test func failedDeliveriesAreRetriedWithTheSameBatchAndNothingIsLost() async throws {
+        let dir = try TemporaryDirectory(prefix: "edgeflow-uplink-retry")
+        let sink = try await Sink(in: dir, script: ["500", "503", "429 1"])
+        let run = try EdgeflowBinary.run(["run", "--config", try config(dir, port: sink.port)], timeout: 4)
+        #expect(run.status == 0, "\(run.stderr)")
+        let recorded = try #require(lastRecord(run.stderr), "\(run.stderr)")
+        let requests = try sink.requests()
+        #expect(requests.prefix(3).map(\.status) == [500, 503, 429])
+        // The refused batch is sent again, unchanged, until it is taken.
+        #expect(Set(requests.prefix(4).map(\.batch)).count == 1, "\(requests.prefix(4).map(\.batch))")
+        let entries = try deliveredEntries(sink)
+        #expect(entries.count == recorded, "nothing lost and nothing doubled across the failures")
+        #expect(run.stderr.contains("uplink: delivery failed; records stay in the spool"))
+    }
+
+    @Test func aBatchTheEndpointRefusesForGoodBecomesADeadLetter() async throws {
+        let dir = try TemporaryDirectory(prefix: "edgeflow-uplink-dead")
+        let sink = try await Sink(in: dir, script: ["400"])
+        let run = try EdgeflowBinary.run(["run", "--config", try config(dir, port: sink.port)], timeout: 2.5)
+        #expect(run.status == 0, "\(run.stderr)")
+        let recorded = try #require(lastRecord(run.stderr))
+        let refused = try #require(try sink.requests().first)
+        #expect(refused.status == 400)
+        let deadLetter = "\(dir.path)/data/dead-letters/\(refused.batch).json"
+        #expect(fileExists(deadLetter), "the refused batch is kept: \(deadLetter)")
+        let kept = try JSONSerialization.jsonObject(with: Data(readTextFile(deadLetter).utf8)) as? [Any]
+        let entries = try deliveredEntries(sink)
+        #expect(entries.count + (kept?.count ?? 0) == recorded, "later batches are not blocked behind it")
+    }
+
+    /// `kill -9` at arbitrary moments: every record reaches the endpoint at least once, and a
+    /// restart resends at most the batch that was in flight.
+    @Test func killNineLosesNoRecord() async throws {
+        let dir = try TemporaryDirectory(prefix: "edgeflow-uplink-kill")
+        let sink = try await Sink(in: dir)
+        let path = try config(dir, port: sink.port)
+        let text = try String(contentsOfFile: path, encoding: .utf8) + "  encoder: json\n"
+        try text.write(toFile: path, atomically: true, encoding: .utf8)
+        for round in 0..<3 {
+            let agent = try PeerProcess.start(EdgeflowBinary.path, ["run", "--config", path], log: dir.file("agent\(round).log"))
+            let before = try sink.requests().count
+            let grew = await eventually(timeout: .seconds(10), interval: .milliseconds(20)) {
+                ((try? sink.requests().count) ?? 0) >= before + 2 + round
+            }
+            #expect(grew, "the agent delivered batches in round \(round)")
+            kill(agent.pid, SIGKILL)
+            _ = await agent.waitForExit(timeout: .seconds(5))
+        }
+        let last = try EdgeflowBinary.run(["run", "--config", path], timeout: 2)
+        #expect(last.status == 0, "\(last.stderr)")
+        let recorded = try #require(lastRecord(last.stderr), "\(last.stderr)")
+        var seen: [Int: Int] = [:]
+        for request in try sink.requests() where request.status == 200 {
+            let records = (request.body as? [String: Any])?["records"] as? [[String: Any]] ?? []
+            for record in records { if let seq = record["seq"] as? Int { seen[seq, default: 0] += 1 } }
+        }
+        let missing = (1...recorded).filter { seen[$0] == nil }
+        #expect(missing.isEmpty, "records never delivered: \(missing.prefix(20))")
+        let doubled = seen.values.filter { $0 > 1 }.count
+        #expect(doubled <= 3 * 5, "duplicates stay within one batch per kill (\(doubled))")
+    }
+}

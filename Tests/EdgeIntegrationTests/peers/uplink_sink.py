@@ -1,0 +1,58 @@
+#!/usr/bin/env python3
+"""Ingest endpoint for edgeflow's uplink tests: binds 127.0.0.1 on a free port and prints
+"PORT <n>" once it listens.
+
+usage: uplink_sink.py ACCEPTED_LOG [SCRIPT]
+
+POST /ingest answers, request by request, with the statuses listed in SCRIPT (one per line:
+"500", "429 2" for a Retry-After of 2 s, "400"), then 200 for every later request. Every
+request is logged to ACCEPTED_LOG as one JSON line {"status", "batch", "body"} (the body
+parsed as JSON), written before the answer is sent, so a test that sees an acknowledged batch
+in the log knows the agent may have seen it too.
+"""
+import json, sys, threading
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+
+LOG = sys.argv[1]
+SCRIPT = []
+if len(sys.argv) > 2:
+    with open(sys.argv[2]) as f:
+        SCRIPT = [line.split() for line in f if line.strip()]
+LOCK = threading.Lock()
+
+
+class Handler(BaseHTTPRequestHandler):
+    protocol_version = "HTTP/1.1"
+
+    def do_POST(self):
+        length = int(self.headers.get("Content-Length", 0) or 0)
+        body = self.rfile.read(length) if length else b""
+        with LOCK:
+            step = SCRIPT.pop(0) if SCRIPT else ["200"]
+            status = int(step[0])
+            try:
+                parsed = json.loads(body)
+            except ValueError:
+                parsed = None
+            with open(LOG, "a") as f:
+                f.write(json.dumps({"status": status, "batch": self.headers.get("X-Edgeflow-Batch"),
+                                    "body": parsed}) + "\n")
+        self.send_response(status)
+        if len(step) > 1:
+            self.send_header("Retry-After", step[1])
+        self.send_header("Content-Type", "application/json")
+        self.send_header("Content-Length", "2")
+        self.end_headers()
+        try:
+            self.wfile.write(b"{}")
+        except (BrokenPipeError, ConnectionResetError):
+            pass
+
+    def log_message(self, fmt, *args):
+        pass
+
+
+server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+server.daemon_threads = True
+print("PORT", server.server_address[1], flush=True)
+server.serve_forever()
