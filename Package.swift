@@ -7,6 +7,8 @@ let systemLibraries: [Target] = [
     .systemLibrary(name: "CModbus", pkgConfig: "libmodbus", providers: [.apt(["libmodbus-dev"])]),
     .systemLibrary(name: "CCurl", pkgConfig: "libcurl", providers: [.apt(["libcurl4-openssl-dev"])]),
     .systemLibrary(name: "CYAML", pkgConfig: "yaml-0.1", providers: [.apt(["libyaml-dev"])]),
+    .systemLibrary(name: "CMosquitto", pkgConfig: "libmosquitto", providers: [.apt(["libmosquitto-dev"])]),
+    .systemLibrary(name: "CZlib", pkgConfig: "zlib", providers: [.apt(["zlib1g-dev"])]),
 ]
 
 let swiftSettings: [SwiftSetting] = [
@@ -48,7 +50,8 @@ let package = Package(
             swiftSettings: swiftSettings
         ),
         .target(
-            name: "EdgeUplink", dependencies: ["EdgeCore", "EdgePipeline", "CCurl", "CCurlShims", log],
+            name: "EdgeUplink",
+            dependencies: ["EdgeCore", "EdgePipeline", "CCurl", "CCurlShims", "CMosquitto", "CZlib", log],
             swiftSettings: swiftSettings
         ),
         .target(name: "EdgePipeline", dependencies: ["EdgeCore", "EdgeConfig", "EdgeFlux", log], swiftSettings: swiftSettings),

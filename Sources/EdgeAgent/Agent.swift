@@ -149,7 +149,8 @@ public final class Agent: Sendable {
                 url: settings.url, encoder: UplinkEncoder(rawValue: settings.encoder) ?? .harvest,
                 batchRecords: settings.batchRecords, batchBytes: settings.batchBytes,
                 batchIntervalNanoseconds: settings.batchIntervalNanoseconds,
-                timeoutMilliseconds: Int(settings.timeoutNanoseconds / 1_000_000)),
+                timeoutMilliseconds: Int(settings.timeoutNanoseconds / 1_000_000),
+                budget: TrafficBudget(bytesPerHour: settings.bytesPerHour, requestsPerHour: settings.requestsPerHour)),
             deadLetterDirectory: config.agent.dataDir + "/dead-letters", clock: clock, logger: logger)
         return (recorder, uplink)
     }
@@ -226,6 +227,7 @@ public final class Agent: Sendable {
                 metadata: [
                     "acknowledged_batches": "\(stats.acknowledgedBatches)", "acknowledged_records": "\(stats.acknowledgedRecords)",
                     "retries": "\(stats.retries)", "dead_letters": "\(stats.deadLetters)",
+                    "budget_waits": "\(stats.budgetWaits)",
                 ])
         }
     }

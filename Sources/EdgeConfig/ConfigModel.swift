@@ -219,6 +219,10 @@ public struct UplinkConfig: Sendable {
     public var batchBytes: Int
     /// Whole-request timeout in nanoseconds.
     public var timeoutNanoseconds: Int64
+    /// Hourly allowance of bytes sent (nil: unlimited).
+    public var bytesPerHour: Int64?
+    /// Hourly allowance of requests (nil: unlimited).
+    public var requestsPerHour: Int?
 }
 
 /// AI endpoint settings.

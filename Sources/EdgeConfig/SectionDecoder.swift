@@ -5,7 +5,9 @@ import EdgeCore
 enum SectionDecoder {
     static func uplink(_ node: YAMLNode, reader: inout NodeReader) -> UplinkConfig? {
         let path = "uplink"
-        let allowed = ["transport", "url", "batch_interval", "spool_max", "encoder", "batch_records", "batch_bytes", "timeout"]
+        let allowed = [
+            "transport", "url", "batch_interval", "spool_max", "encoder", "batch_records", "batch_bytes", "timeout", "budget",
+        ]
         guard let f = reader.fields(node, path, allowed: allowed) else { return nil }
         let transport = reader.require(f, "transport", in: node, path).flatMap { reader.choice($0, "uplink.transport", ["http", "mqtt"]) }
         let url = reader.require(f, "url", in: node, path).flatMap { reader.string($0, "uplink.url") }
@@ -35,10 +37,19 @@ enum SectionDecoder {
         let bytes = f["batch_bytes"].flatMap { reader.size($0, "uplink.batch_bytes", in: 1024...(16 << 20)) } ?? (64 << 10)
         let timeout = f["timeout"].flatMap { reader.duration($0, "uplink.timeout", in: 1_000_000_000...120_000_000_000) }
             ?? 10_000_000_000
+        var bytesPerHour: Int64?
+        var requestsPerHour: Int?
+        if let budget = f["budget"], let b = reader.fields(budget, "uplink.budget", allowed: ["bytes_per_hour", "requests_per_hour"]) {
+            bytesPerHour = b["bytes_per_hour"].flatMap { reader.size($0, "uplink.budget.bytes_per_hour", in: 1024...(1 << 40)) }
+            requestsPerHour = b["requests_per_hour"].flatMap {
+                reader.integer($0, "uplink.budget.requests_per_hour", in: 1...1_000_000)
+            }
+        }
         guard let transport, let url else { return nil }
         return UplinkConfig(
             transport: transport, url: url, batchIntervalNanoseconds: batch, spoolMaxBytes: spool, encoder: encoder,
-            batchRecords: records, batchBytes: Int(bytes), timeoutNanoseconds: timeout)
+            batchRecords: records, batchBytes: Int(bytes), timeoutNanoseconds: timeout, bytesPerHour: bytesPerHour,
+            requestsPerHour: requestsPerHour)
     }
 
     static func ai(_ node: YAMLNode, reader: inout NodeReader) -> AIConfig? {

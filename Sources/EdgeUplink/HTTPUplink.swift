@@ -20,13 +20,17 @@ public struct HTTPUplinkSettings: Sendable {
     public var backoffInitialNanoseconds: Int64
     /// The cap of the backoff (ns).
     public var backoffMaximumNanoseconds: Int64
+    /// The hourly allowance of bytes and requests (docs/safety.md S10).
+    public var budget: TrafficBudget
 
     /// Creates settings; `batchRecords` is capped at what the encoder allows.
     public init(
         url: String, encoder: UplinkEncoder = .harvest, batchRecords: Int = 100, batchBytes: Int = 64 << 10,
         batchIntervalNanoseconds: Int64 = 30_000_000_000, timeoutMilliseconds: Int = 10_000,
-        backoffInitialNanoseconds: Int64 = 1_000_000_000, backoffMaximumNanoseconds: Int64 = 300_000_000_000
+        backoffInitialNanoseconds: Int64 = 1_000_000_000, backoffMaximumNanoseconds: Int64 = 300_000_000_000,
+        budget: TrafficBudget = TrafficBudget()
     ) {
+        self.budget = budget
         self.url = url
         self.encoder = encoder
         self.batchRecords = max(1, min(batchRecords, encoder.maximumRecords))
@@ -52,6 +56,8 @@ public struct HTTPUplinkStats: Sendable, Equatable {
     public var lastAcknowledgedAt: Int64 = 0
     /// The last failure, for status output.
     public var lastError: String?
+    /// Times a batch had to wait because the hourly traffic allowance was used up.
+    public var budgetWaits: UInt64 = 0
 }
 
 /// Sends spooled records to an HTTP endpoint in batches, from one owner thread (libcurl
@@ -118,6 +124,7 @@ public final class HTTPUplink: @unchecked Sendable {
         var retryAt: Int64 = 0
         var attempt = 0
         var random = SystemRandomNumberGenerator()
+        var budget = settings.budget
         while true {
             let (stopping, deadline) = lock.withLock { (stopRequested, flushDeadline) }
             let now = clock.monotonicNanoseconds()
@@ -151,7 +158,25 @@ public final class HTTPUplink: @unchecked Sendable {
                 sleep(until: retryAt)
                 continue
             }
-            switch send(pending, client: client) {
+            let (body, encoded) = settings.encoder.encode(pending.map { ($0.sequence, $0.payload) })
+            if let wait = budget.wait(forSending: body.count, at: now) {
+                // The allowance is used up: the batch waits in the spool, counted and logged once.
+                let waits = counters.withLock { c -> UInt64 in
+                    c.budgetWaits += 1
+                    c.lastError = "hourly traffic allowance used up"
+                    return c.budgetWaits
+                }
+                if waits == 1 || waits.nonzeroBitCount == 1 {
+                    logger.warning(
+                        "uplink: hourly traffic allowance used up; records wait in the spool",
+                        metadata: ["retry_in": "\(Quantity.formatDuration(wait))", "waits": "\(waits)"])
+                }
+                if stopping && now + wait > deadline { return }
+                sleep(until: now + wait)
+                continue
+            }
+            budget.record(sending: body.count, at: now)
+            switch send(pending, body: body, encoded: encoded, client: client) {
             case .acknowledged, .deadLettered:
                 attempt = 0
                 retryAt = 0
@@ -170,9 +195,8 @@ public final class HTTPUplink: @unchecked Sendable {
         case retry(after: Int64?)
     }
 
-    private func send(_ batch: [SpoolRecord], client: HTTPClient) -> Outcome {
+    private func send(_ batch: [SpoolRecord], body: [UInt8], encoded: Int, client: HTTPClient) -> Outcome {
         guard let first = batch.first?.sequence, let last = batch.last?.sequence else { return .acknowledged }
-        let (body, encoded) = settings.encoder.encode(batch.map { ($0.sequence, $0.payload) })
         if encoded < batch.count {
             logger.warning("uplink: records that are not JSON objects were left out", metadata: ["count": "\(batch.count - encoded)"])
         }

@@ -1,4 +1,4 @@
-public import EdgeCore
+import EdgeCore
 public import EdgePipeline
 
 /// The pipeline's recorder when an uplink is configured: every frame and every harvested

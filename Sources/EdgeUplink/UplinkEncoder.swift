@@ -1,4 +1,4 @@
-public import EdgeCore
+import EdgeCore
 
 /// How a batch of spooled records becomes an HTTP body. Each spooled record's payload is the
 /// JSON members written by the pipeline's `RecordEncoding` (`"kind":"frame","source":...`).

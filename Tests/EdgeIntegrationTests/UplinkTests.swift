@@ -153,4 +153,20 @@ struct UplinkTests {
         let doubled = seen.values.filter { $0 > 1 }.count
         #expect(doubled <= 3 * 5, "duplicates stay within one batch per kill (\(doubled))")
     }
+
+    /// docs/safety.md S10: with the hourly request allowance used up, batches wait in the spool
+    /// (counted and logged) instead of being sent or dropped.
+    @Test func anExhaustedHourlyAllowanceKeepsRecordsInTheSpool() async throws {
+        let dir = try TemporaryDirectory(prefix: "edgeflow-uplink-budget")
+        let sink = try await Sink(in: dir)
+        let path = try config(dir, port: sink.port, extra: "  budget: {requests_per_hour: 2}")
+        let run = try EdgeflowBinary.run(["run", "--config", path], timeout: 2.5)
+        #expect(run.status == 0, "\(run.stderr)")
+        let recorded = try #require(lastRecord(run.stderr))
+        #expect(try sink.requests().count == 2, "two requests in the hour, then none")
+        #expect(try deliveredEntries(sink).count == 10, "two batches of batch_records 5")
+        #expect(recorded > 10, "the rest stays in the spool")
+        #expect(run.stderr.contains("uplink: hourly traffic allowance used up; records wait in the spool"))
+        #expect(run.stderr.contains("budget_waits="))
+    }
 }
