@@ -73,7 +73,7 @@ let package = Package(
             name: "edgeflow",
             dependencies: [
                 "EdgeAgent", "EdgeActions", "EdgeConfig", "EdgeCore", "EdgeFlux", "ModbusModel", "EdgeModbus",
-                argumentParser, log,
+                "EdgeUplink", argumentParser, log,
             ],
             swiftSettings: swiftSettings
         ),

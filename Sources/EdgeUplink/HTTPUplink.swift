@@ -104,7 +104,8 @@ public final class HTTPUplink: @unchecked Sendable {
     }
 
     /// Asks the thread to deliver what is pending for at most `flushNanoseconds` (monotonic),
-    /// then stop, and waits for it. Whatever is not delivered stays in the spool for next time.
+    /// then stop, and waits for it (at most the flush time plus one request's timeout). The
+    /// flush stops at the first failure; whatever is not delivered stays in the spool.
     public func stop(flushNanoseconds: Int64 = 5_000_000_000) {
         lock.withLock {
             stopRequested = true
@@ -128,7 +129,9 @@ public final class HTTPUplink: @unchecked Sendable {
         while true {
             let (stopping, deadline) = lock.withLock { (stopRequested, flushDeadline) }
             let now = clock.monotonicNanoseconds()
-            if stopping && now >= deadline { return }
+            // Stopping: flush only to an endpoint that is taking batches; a failing one keeps
+            // its records in the spool rather than holding up the shutdown with retries.
+            if stopping && (now >= deadline || attempt > 0) { return }
             let pending: [SpoolRecord]
             do {
                 pending = try spool.read(

@@ -169,4 +169,51 @@ struct UplinkTests {
         #expect(run.stderr.contains("uplink: hourly traffic allowance used up; records wait in the spool"))
         #expect(run.stderr.contains("budget_waits="))
     }
+
+    /// The field tools on a spool the endpoint never took: stats, inspect, uplink test, drain,
+    /// and replay of a dead letter; and the refusal to open a spool the running agent owns.
+    @Test func spoolAndUplinkCommandsWorkOnAStoppedAgentsSpool() async throws {
+        let dir = try TemporaryDirectory(prefix: "edgeflow-spool-cli")
+        let silent = try SilentTCPListener()
+        let path = try config(dir, port: Int(silent.port), extra: "  timeout: 1s")
+        let run = try EdgeflowBinary.run(["run", "--config", path], timeout: 1.5)
+        #expect(run.status == 0, "\(run.stderr)")
+        let recorded = try #require(lastRecord(run.stderr))
+
+        let stats = try EdgeflowBinary.run(["spool", "stats", "--config", path, "--json"])
+        #expect(stats.status == 0, "\(stats.stderr)")
+        let object = try #require(try JSONSerialization.jsonObject(with: Data(stats.stdout.utf8)) as? [String: Any])
+        #expect(object["pendingRecords"] as? Int == recorded, "nothing was delivered")
+        #expect(object["lastSequence"] as? Int == recorded)
+        #expect(object["ackedSequence"] as? Int == 0)
+
+        let inspect = try EdgeflowBinary.run(["spool", "inspect", "--config", path, "--last", "3"])
+        let lines = inspect.stdout.split(separator: "\n")
+        #expect(lines.count == 3)
+        #expect(lines.last?.hasPrefix("{\"seq\":\(recorded),\"kind\":\"frame\",\"source\":\"tank\"") == true, "\(inspect.stdout)")
+
+        // The endpoint comes back: the probe says so, then the backlog is drained to a file.
+        let sink = try await Sink(in: dir, script: ["400"])
+        let live = try config(dir, port: sink.port)
+        let probe = try EdgeflowBinary.run(["uplink", "test", "--config", live])
+        #expect(probe.status == 1, "the scripted 400 is reported as not accepted")
+        #expect(probe.stdout.contains("HTTP 400"))
+        let second = try EdgeflowBinary.run(["uplink", "test", "--config", live, "--json"])
+        #expect(second.status == 0, "\(second.stdout)")
+        #expect(second.stdout.contains("\"status\":200"))
+        let drained = dir.file("backlog.jsonl")
+        let drain = try EdgeflowBinary.run(["spool", "drain", "--config", live, "--to", drained])
+        #expect(drain.status == 0, "\(drain.stderr)")
+        #expect(readTextFile(drained).split(separator: "\n").count == recorded)
+        let after = try EdgeflowBinary.run(["spool", "stats", "--config", live, "--json"])
+        #expect(after.stdout.contains("\"pendingRecords\":0"))
+
+        // While the agent runs, the spool is its own.
+        let agent = try PeerProcess.start(EdgeflowBinary.path, ["run", "--config", live], log: dir.file("agent.log"))
+        defer { agent.terminate() }
+        try await agent.waitForOutput(containing: "edgeflow running", timeout: .seconds(10))
+        let busy = try EdgeflowBinary.run(["spool", "stats", "--config", live])
+        #expect(busy.status == 1)
+        #expect(busy.stderr.contains("the agent is running"), "\(busy.stderr)")
+    }
 }

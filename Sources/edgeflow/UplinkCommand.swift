@@ -1,0 +1,80 @@
+import ArgumentParser
+import EdgeConfig
+import EdgeCore
+import EdgeUplink
+
+/// `edgeflow uplink`: check the endpoint from the gateway.
+struct UplinkCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "uplink", abstract: "Check the uplink endpoint.", subcommands: [UplinkTestCommand.self])
+}
+
+/// `edgeflow uplink test`: one probe batch, the way the agent sends batches.
+struct UplinkTestCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "test",
+        abstract: "POST one probe batch to the configured endpoint and print the status and latency.",
+        discussion: """
+            The probe is one record {"probe": true} from source "edgeflow-probe", encoded like every \
+            batch. Exits 0 on a 2xx answer, 1 otherwise, 2 on a config error. It does not touch the \
+            spool, so it can run beside the agent. Example: edgeflow uplink test --config /etc/edgeflow/config.yaml
+            """)
+
+    @Option(name: .shortAndLong, help: "The config file.")
+    var config: String
+
+    @Flag(help: "Print JSON.")
+    var json = false
+
+    func run() throws {
+        let compilation = ConfigCompiler.compile(file: config)
+        guard let agent = compilation.config else {
+            for d in compilation.diagnostics { printError(d.description) }
+            throw ExitCode(2)
+        }
+        guard let uplink = agent.uplink else {
+            printError("\(config): no uplink section")
+            throw ExitCode(2)
+        }
+        let clock = SystemClock()
+        let probe = #""kind":"message","source":"edgeflow-probe","ts":\#(clock.wallNanoseconds() / 1_000_000),"payload":{"probe":true}"#
+        let encoder = UplinkEncoder(rawValue: uplink.encoder) ?? .harvest
+        let (body, _) = encoder.encode([(0, Array(probe.utf8))])
+        let request = HTTPRequest(
+            method: "POST", url: uplink.url,
+            headers: [("Content-Type", "application/json"), ("X-Edgeflow-Batch", "probe")], body: body,
+            timeoutMilliseconds: Int(uplink.timeoutNanoseconds / 1_000_000))
+        let started = clock.monotonicNanoseconds()
+        let outcome: Result<HTTPResponse, HTTPError>
+        do {
+            let client = try HTTPClient()
+            outcome = .success(try client.perform(request))
+        } catch {
+            outcome = .failure(error)
+        }
+        let milliseconds = Double((clock.monotonicNanoseconds() - started) / 100_000) / 10
+        switch outcome {
+        case .success(let response):
+            let ok = (200..<300).contains(response.status)
+            if json {
+                print(JSONValue.object(JSONObject([
+                    ("url", .string(uplink.url)), ("status", .number(Double(response.status))),
+                    ("latencyMs", .number(milliseconds)), ("ok", .bool(ok)),
+                ])).compactJSON)
+            } else {
+                print("\(uplink.url): HTTP \(response.status) in \(JSONValue.formatNumber(milliseconds)) ms\(ok ? "" : " (not accepted)")")
+            }
+            if !ok { throw ExitCode(1) }
+        case .failure(let error):
+            if json {
+                print(JSONValue.object(JSONObject([
+                    ("url", .string(uplink.url)), ("error", .string(error.description)),
+                    ("latencyMs", .number(milliseconds)), ("ok", .bool(false)),
+                ])).compactJSON)
+            } else {
+                printError("\(uplink.url): \(error)")
+            }
+            throw ExitCode(1)
+        }
+    }
+}
