@@ -39,7 +39,14 @@ build: deps
 release: deps
 	$(SWIFT) build -c release --static-swift-stdlib
 
+# The demo uplinks to a local ingest endpoint on 127.0.0.1:18080 (nothing leaves the machine);
+# what it accepted is in demo-data/ingest.jsonl. Stopping the agent stops the endpoint too.
+DEMO_SINK_PORT ?= 18080
 demo: build
+	@mkdir -p demo-data
+	@SINK_PORT=$(DEMO_SINK_PORT) python3 Tests/EdgeIntegrationTests/peers/uplink_sink.py demo-data/ingest.jsonl \
+		> demo-data/sink.log 2>&1 & sink=$$!; \
+	trap 'kill $$sink 2>/dev/null' EXIT INT TERM; \
 	$$($(SWIFT) build --show-bin-path)/edgeflow run --config $(CONFIG)
 
 check: build

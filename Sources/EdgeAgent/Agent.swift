@@ -70,7 +70,9 @@ public final class Agent: Sendable {
             onActivity("output \(output.id) (\(output.targetName)) = \(JSONValue.formatNumber(value))")
         }
         do {
-            (recorder, uplink) = try Self.recording(config: config, clock: clock, logger: logger)
+            (recorder, uplink) = try Self.recording(config: config, clock: clock, logger: logger) { first, last in
+                onActivity("  <= uplink: records \(first)-\(last) acknowledged (\(last - first + 1))")
+            }
             workers = try BlockingWorkers(count: 4)
         } catch {
             throw AgentError(message: "\(error)")
@@ -130,9 +132,10 @@ public final class Agent: Sendable {
 
     /// Where frames and harvested messages go: with an `uplink`, the spool under
     /// `data_dir/spool` that the HTTP uplink delivers from; without one, `records.jsonl`.
-    private static func recording(config: AgentConfig, clock: any EdgeClock, logger: Logger) throws
-        -> (any Recorder, HTTPUplink?)
-    {
+    private static func recording(
+        config: AgentConfig, clock: any EdgeClock, logger: Logger,
+        onAcknowledged: @escaping @Sendable (UInt64, UInt64) -> Void
+    ) throws -> (any Recorder, HTTPUplink?) {
         let sources = config.sources.map { ($0.id, $0.pointNames) }
         guard let settings = config.uplink else {
             return (try RecordFile(directory: config.agent.dataDir, sources: sources), nil)
@@ -151,7 +154,8 @@ public final class Agent: Sendable {
                 batchIntervalNanoseconds: settings.batchIntervalNanoseconds,
                 timeoutMilliseconds: Int(settings.timeoutNanoseconds / 1_000_000),
                 budget: TrafficBudget(bytesPerHour: settings.bytesPerHour, requestsPerHour: settings.requestsPerHour)),
-            deadLetterDirectory: config.agent.dataDir + "/dead-letters", clock: clock, logger: logger)
+            deadLetterDirectory: config.agent.dataDir + "/dead-letters", clock: clock, logger: logger,
+            onAcknowledged: onAcknowledged)
         return (recorder, uplink)
     }
 

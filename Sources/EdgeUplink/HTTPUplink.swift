@@ -82,11 +82,15 @@ public final class HTTPUplink: @unchecked Sendable {
     private let counters = Mutex(HTTPUplinkStats())
     private var thread: OwnerThread?
 
-    /// Creates the uplink; nothing is sent until `start()`.
+    private let onAcknowledged: @Sendable (_ first: UInt64, _ last: UInt64) -> Void
+
+    /// Creates the uplink; nothing is sent until `start()`. `onAcknowledged` hears of every
+    /// batch the endpoint took (the live view shows it), on the uplink's thread.
     public init(
         spool: Spool, settings: HTTPUplinkSettings, deadLetterDirectory: String, clock: any EdgeClock = SystemClock(),
-        logger: Logger
+        logger: Logger, onAcknowledged: @escaping @Sendable (_ first: UInt64, _ last: UInt64) -> Void = { _, _ in }
     ) {
+        self.onAcknowledged = onAcknowledged
         self.spool = spool
         self.settings = settings
         self.deadLetterDirectory = deadLetterDirectory
@@ -228,6 +232,7 @@ public final class HTTPUplink: @unchecked Sendable {
                 $0.lastAcknowledgedAt = wall
                 $0.lastError = nil
             }
+            onAcknowledged(first, last)
             return .acknowledged
         case 408, 429, 500..<600:
             let after = retryAfter(response).map { Int64($0) * 1_000_000_000 }

@@ -52,7 +52,9 @@ class Handler(BaseHTTPRequestHandler):
         pass
 
 
-server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+# A fixed port (the demo's) when SINK_PORT is set, else a free one.
+import os
+server = ThreadingHTTPServer(("127.0.0.1", int(os.environ.get("SINK_PORT", "0"))), Handler)
 server.daemon_threads = True
 print("PORT", server.server_address[1], flush=True)
 server.serve_forever()
