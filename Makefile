@@ -6,7 +6,7 @@ CONFIG ?= config/demo.yaml
 # System packages the build links against (Debian bookworm / Raspberry Pi OS names).
 BUILD_PACKAGES := pkg-config libyaml-dev libmodbus-dev libgpiod-dev libcurl4-openssl-dev libmosquitto-dev zlib1g-dev
 # Real peers the integration tests talk to.
-TEST_PACKAGES := python3-pip socat mbpoll mosquitto mosquitto-clients
+TEST_PACKAGES := python3-pip socat mbpoll mosquitto mosquitto-clients openssl
 PYMODBUS_VERSION := 3.16.1
 
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)

@@ -41,7 +41,7 @@ public final class Agent: Sendable {
     public let recorder: any Recorder
     private let workers: BlockingWorkers
     /// Sends the spool to the configured endpoint; nil without an `uplink` section.
-    private let uplink: HTTPUplink?
+    private let uplink: UplinkRunner?
     private let modbusOwners: [ModbusBusOwner]
     /// Owner threads shared by TCP buses; shut down after every bus on them has closed.
     private let sharedModbusThreads: [ModbusOwnerThread]
@@ -135,7 +135,7 @@ public final class Agent: Sendable {
     private static func recording(
         config: AgentConfig, clock: any EdgeClock, logger: Logger,
         onAcknowledged: @escaping @Sendable (UInt64, UInt64) -> Void
-    ) throws -> (any Recorder, HTTPUplink?) {
+    ) throws -> (any Recorder, UplinkRunner?) {
         let sources = config.sources.map { ($0.id, $0.pointNames) }
         guard let settings = config.uplink else {
             return (try RecordFile(directory: config.agent.dataDir, sources: sources), nil)
@@ -146,6 +146,22 @@ public final class Agent: Sendable {
         let recorder = SpoolRecorder(spool: spool, sources: sources) { error in
             logger.error("a frame could not be spooled", metadata: ["error": "\(error)"])
         }
+        if settings.transport == "mqtt" {
+            guard let endpoint = MQTTUplinkSettings.parse(url: settings.url) else {
+                throw AgentError(message: "uplink.url: '\(settings.url)' is not an mqtt:// or mqtts:// URL")
+            }
+            let mqtt = MQTTUplink(
+                spool: spool,
+                settings: MQTTUplinkSettings(
+                    host: endpoint.host, port: endpoint.port, tls: endpoint.tls, caFile: settings.caFile,
+                    gateway: config.agent.name, topic: settings.topic, clientID: settings.clientID,
+                    username: settings.username, passwordFile: settings.passwordFile,
+                    keepAliveSeconds: settings.keepAliveSeconds,
+                    encoder: UplinkEncoder(rawValue: settings.encoder) ?? .json, batchRecords: settings.batchRecords,
+                    batchBytes: settings.batchBytes, batchIntervalNanoseconds: settings.batchIntervalNanoseconds),
+                clock: clock, logger: logger)
+            return (recorder, .mqtt(mqtt))
+        }
         let uplink = HTTPUplink(
             spool: spool,
             settings: HTTPUplinkSettings(
@@ -153,10 +169,11 @@ public final class Agent: Sendable {
                 batchRecords: settings.batchRecords, batchBytes: settings.batchBytes,
                 batchIntervalNanoseconds: settings.batchIntervalNanoseconds,
                 timeoutMilliseconds: Int(settings.timeoutNanoseconds / 1_000_000),
-                budget: TrafficBudget(bytesPerHour: settings.bytesPerHour, requestsPerHour: settings.requestsPerHour)),
+                budget: TrafficBudget(bytesPerHour: settings.bytesPerHour, requestsPerHour: settings.requestsPerHour),
+                headers: settings.headers, caFile: settings.caFile, proxy: settings.proxy),
             deadLetterDirectory: config.agent.dataDir + "/dead-letters", clock: clock, logger: logger,
             onAcknowledged: onAcknowledged)
-        return (recorder, uplink)
+        return (recorder, .http(uplink))
     }
 
     /// The driver of every output. `check` refuses outputs this build cannot drive; the same
@@ -192,7 +209,7 @@ public final class Agent: Sendable {
         if let uplink {
             // Started early and stopped late: after the pipeline's last frames are spooled, it
             // gets a few seconds to deliver them; what it cannot stays in the spool.
-            add("uplink", start: { try uplink.start() }, stop: { uplink.stop(flushNanoseconds: 5_000_000_000) })
+            add("uplink", start: { try uplink.start() }, stop: { uplink.stop() })
         }
         let shared = sharedModbusThreads
         add("modbus tcp threads", start: {}, stop: { for thread in shared { thread.shutdown() } })
@@ -225,14 +242,6 @@ public final class Agent: Sendable {
                 "frames": "\(pipeline.frames)", "partial_frames": "\(pipeline.partialFrames)",
                 "dropped_samples": "\(ring.droppedCount)", "last_record": "\(recorder.lastSequence)",
             ])
-        if let stats = uplink?.stats {
-            logger.info(
-                "uplink stopped",
-                metadata: [
-                    "acknowledged_batches": "\(stats.acknowledgedBatches)", "acknowledged_records": "\(stats.acknowledgedRecords)",
-                    "retries": "\(stats.retries)", "dead_letters": "\(stats.deadLetters)",
-                    "budget_waits": "\(stats.budgetWaits)",
-                ])
-        }
+        if let uplink { logger.info("uplink stopped", metadata: uplink.summary) }
     }
 }

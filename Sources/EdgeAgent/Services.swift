@@ -1,6 +1,7 @@
 import EdgeConfig
 import EdgeModbus
 import EdgePipeline
+import EdgeUplink
 import Logging
 import ServiceLifecycle
 import UnixSignals
@@ -84,6 +85,46 @@ struct ModbusOutputDriver: OutputDriver {
             case .success: completion(.success(()))
             case .failure(let error): completion(.failure(OutputDriveError("\(error)")))
             }
+        }
+    }
+}
+
+/// The configured uplink transport, started and stopped as one stage.
+enum UplinkRunner: Sendable {
+    case http(HTTPUplink)
+    case mqtt(MQTTUplink)
+
+    func start() throws {
+        switch self {
+        case .http(let uplink): try uplink.start()
+        case .mqtt(let uplink): try uplink.start()
+        }
+    }
+
+    /// Delivers what it can for 5 s, then stops; the rest stays in the spool.
+    func stop() {
+        switch self {
+        case .http(let uplink): uplink.stop(flushNanoseconds: 5_000_000_000)
+        case .mqtt(let uplink): uplink.stop(flushNanoseconds: 5_000_000_000)
+        }
+    }
+
+    /// The counters for the stop line.
+    var summary: Logger.Metadata {
+        switch self {
+        case .http(let uplink):
+            let s = uplink.stats
+            return [
+                "transport": "http", "acknowledged_batches": "\(s.acknowledgedBatches)",
+                "acknowledged_records": "\(s.acknowledgedRecords)", "retries": "\(s.retries)",
+                "dead_letters": "\(s.deadLetters)", "budget_waits": "\(s.budgetWaits)",
+            ]
+        case .mqtt(let uplink):
+            let s = uplink.stats
+            return [
+                "transport": "mqtt", "acknowledged_batches": "\(s.acknowledgedBatches)",
+                "acknowledged_records": "\(s.acknowledgedRecords)", "reconnects": "\(s.reconnects)",
+            ]
         }
     }
 }

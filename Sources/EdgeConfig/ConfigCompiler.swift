@@ -133,12 +133,7 @@ public enum ConfigCompiler {
         }
         // Validated, then refused where this build cannot honour them (MQTT, the ai step): a
         // config that asks for them must not pass as if it ran.
-        let uplink = f["uplink"].flatMap { SectionDecoder.uplink($0, reader: &reader) }
-        if let uplink, uplink.transport == "mqtt", let node = f["uplink"] {
-            reader.bag.error(
-                node.location, "uplink.transport", "the mqtt transport is not available in this build",
-                hint: "use transport: http; MQTT (libmosquitto) comes later")
-        }
+        let uplink = f["uplink"].flatMap { SectionDecoder.uplink($0, baseDir: baseDir, reader: &reader) }
         let ai = f["ai"].flatMap { SectionDecoder.ai($0, reader: &reader) }
         if let node = f["ai"] {
             reader.bag.error(

@@ -223,6 +223,23 @@ public struct UplinkConfig: Sendable {
     public var bytesPerHour: Int64?
     /// Hourly allowance of requests (nil: unlimited).
     public var requestsPerHour: Int?
+    /// Extra request headers: from `headers`, and from `header_files` (secrets, read at compile
+    /// time, trailing newline trimmed; never printed).
+    public var headers: [(name: String, value: String)] = []
+    /// CA bundle for the endpoint (resolved against the config's directory).
+    public var caFile: String?
+    /// Proxy URL.
+    public var proxy: String?
+    /// MQTT: topic template (`${gateway}`, `${batch}`).
+    public var topic: String = "edgeflow/${gateway}/data"
+    /// MQTT: client id (nil: `edgeflow-<gateway>`).
+    public var clientID: String?
+    /// MQTT: user name.
+    public var username: String?
+    /// MQTT: file holding the password (read at start, never printed).
+    public var passwordFile: String?
+    /// MQTT: keep-alive in seconds.
+    public var keepAliveSeconds: Int = 30
 }
 
 /// AI endpoint settings.

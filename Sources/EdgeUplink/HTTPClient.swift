@@ -15,12 +15,18 @@ public struct HTTPRequest: Sendable {
     public var timeoutMilliseconds: Int
     /// Bytes of response body kept; the transfer stops once this many have arrived.
     public var maxResponseBytes: Int
+    /// CA bundle to verify the server with instead of the system's (TLS verification is always on).
+    public var caFile: String?
+    /// Proxy URL (`http://proxy:3128`); nil: libcurl's default, which honours the usual environment variables.
+    public var proxy: String?
 
     /// Creates a request.
     public init(
         method: String, url: String, headers: [(name: String, value: String)] = [], body: [UInt8] = [],
-        timeoutMilliseconds: Int = 10_000, maxResponseBytes: Int = 8192
+        timeoutMilliseconds: Int = 10_000, maxResponseBytes: Int = 8192, caFile: String? = nil, proxy: String? = nil
     ) {
+        self.caFile = caFile
+        self.proxy = proxy
         self.method = method
         self.url = url
         self.headers = headers
@@ -108,6 +114,8 @@ public final class HTTPClient {
         _ = edgeflow_curl_setopt_long(raw, opt(CURLOPT_TIMEOUT_MS), request.timeoutMilliseconds)
         _ = edgeflow_curl_setopt_long(raw, opt(CURLOPT_CONNECTTIMEOUT_MS), min(request.timeoutMilliseconds, 5000))
         _ = edgeflow_curl_setopt_string(raw, opt(CURLOPT_PROTOCOLS_STR), "http,https")
+        if let caFile = request.caFile { _ = edgeflow_curl_setopt_string(raw, opt(CURLOPT_CAINFO), caFile) }
+        if let proxy = request.proxy { _ = edgeflow_curl_setopt_string(raw, opt(CURLOPT_PROXY), proxy) }
         _ = edgeflow_curl_setopt_pointer(raw, opt(CURLOPT_HTTPHEADER), UnsafeMutableRawPointer(headerList))
         _ = edgeflow_curl_setopt_write_function(raw) { data, size, count, user in
             guard let data, let user else { return 0 }

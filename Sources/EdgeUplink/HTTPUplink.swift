@@ -22,15 +22,26 @@ public struct HTTPUplinkSettings: Sendable {
     public var backoffMaximumNanoseconds: Int64
     /// The hourly allowance of bytes and requests (docs/safety.md S10).
     public var budget: TrafficBudget
+    /// Extra request headers (an `Authorization` read from a secret file, a device id); their
+    /// values are never logged.
+    public var headers: [(name: String, value: String)]
+    /// CA bundle for the endpoint's certificate, when it is not signed by a system CA.
+    public var caFile: String?
+    /// Proxy URL, when the gateway must go through one.
+    public var proxy: String?
 
     /// Creates settings; `batchRecords` is capped at what the encoder allows.
     public init(
         url: String, encoder: UplinkEncoder = .harvest, batchRecords: Int = 100, batchBytes: Int = 64 << 10,
         batchIntervalNanoseconds: Int64 = 30_000_000_000, timeoutMilliseconds: Int = 10_000,
         backoffInitialNanoseconds: Int64 = 1_000_000_000, backoffMaximumNanoseconds: Int64 = 300_000_000_000,
-        budget: TrafficBudget = TrafficBudget()
+        budget: TrafficBudget = TrafficBudget(), headers: [(name: String, value: String)] = [], caFile: String? = nil,
+        proxy: String? = nil
     ) {
         self.budget = budget
+        self.headers = headers
+        self.caFile = caFile
+        self.proxy = proxy
         self.url = url
         self.encoder = encoder
         self.batchRecords = max(1, min(batchRecords, encoder.maximumRecords))
@@ -130,12 +141,15 @@ public final class HTTPUplink: @unchecked Sendable {
         var attempt = 0
         var random = SystemRandomNumberGenerator()
         var budget = settings.budget
+        var finalTryFailed = false
         while true {
             let (stopping, deadline) = lock.withLock { (stopRequested, flushDeadline) }
             let now = clock.monotonicNanoseconds()
-            // Stopping: flush only to an endpoint that is taking batches; a failing one keeps
-            // its records in the spool rather than holding up the shutdown with retries.
-            if stopping && (now >= deadline || attempt > 0) { return }
+            // Stopping: flush while the endpoint takes batches; a failing endpoint gets one last
+            // try (without waiting out its backoff), then its records stay in the spool rather
+            // than holding up the shutdown with retries.
+            if stopping && (now >= deadline || finalTryFailed) { return }
+            if stopping && attempt > 0 { retryAt = 0 }
             let pending: [SpoolRecord]
             do {
                 pending = try spool.read(
@@ -189,6 +203,7 @@ public final class HTTPUplink: @unchecked Sendable {
                 retryAt = 0
                 firstSeenAt = nil
             case .retry(let after):
+                if stopping { finalTryFailed = true }
                 attempt += 1
                 let delay = after ?? backoff(attempt: attempt, random: &random)
                 retryAt = clock.monotonicNanoseconds() + delay
@@ -209,8 +224,9 @@ public final class HTTPUplink: @unchecked Sendable {
         }
         let request = HTTPRequest(
             method: "POST", url: settings.url,
-            headers: [("Content-Type", "application/json"), ("X-Edgeflow-Batch", "\(first)-\(last)")], body: body,
-            timeoutMilliseconds: settings.timeoutMilliseconds, maxResponseBytes: 4096)
+            headers: settings.encoder.contentHeaders + [("X-Edgeflow-Batch", "\(first)-\(last)")] + settings.headers,
+            body: body, timeoutMilliseconds: settings.timeoutMilliseconds, maxResponseBytes: 4096,
+            caFile: settings.caFile, proxy: settings.proxy)
         let response: HTTPResponse
         do {
             response = try client.perform(request)

@@ -224,8 +224,10 @@ struct SpoolReplayCommand: ParsableCommand {
             let batch = String(name.dropLast(5))
             let request = HTTPRequest(
                 method: "POST", url: context.uplink.url,
-                headers: [("Content-Type", "application/json"), ("X-Edgeflow-Batch", batch)], body: body,
-                timeoutMilliseconds: Int(context.uplink.timeoutNanoseconds / 1_000_000))
+                headers: (UplinkEncoder(rawValue: context.uplink.encoder) ?? .harvest).contentHeaders
+                    + [("X-Edgeflow-Batch", batch)] + context.uplink.headers,
+                body: body, timeoutMilliseconds: Int(context.uplink.timeoutNanoseconds / 1_000_000),
+                caFile: context.uplink.caFile, proxy: context.uplink.proxy)
             do {
                 let response = try client.perform(request)
                 if (200..<300).contains(response.status) {

@@ -42,8 +42,8 @@ struct UplinkTestCommand: ParsableCommand {
         let (body, _) = encoder.encode([(0, Array(probe.utf8))])
         let request = HTTPRequest(
             method: "POST", url: uplink.url,
-            headers: [("Content-Type", "application/json"), ("X-Edgeflow-Batch", "probe")], body: body,
-            timeoutMilliseconds: Int(uplink.timeoutNanoseconds / 1_000_000))
+            headers: encoder.contentHeaders + [("X-Edgeflow-Batch", "probe")] + uplink.headers, body: body,
+            timeoutMilliseconds: Int(uplink.timeoutNanoseconds / 1_000_000), caFile: uplink.caFile, proxy: uplink.proxy)
         let started = clock.monotonicNanoseconds()
         let outcome: Result<HTTPResponse, HTTPError>
         do {

@@ -6,11 +6,11 @@ usage: uplink_sink.py ACCEPTED_LOG [SCRIPT]
 
 POST /ingest answers, request by request, with the statuses listed in SCRIPT (one per line:
 "500", "429 2" for a Retry-After of 2 s, "400"), then 200 for every later request. Every
-request is logged to ACCEPTED_LOG as one JSON line {"status", "batch", "body"} (the body
-parsed as JSON), written before the answer is sent, so a test that sees an acknowledged batch
+request is logged to ACCEPTED_LOG as one JSON line {"status", "batch", "headers", "body"} (the body
+parsed as JSON, after gunzip when the request says Content-Encoding: gzip), written before the answer is sent, so a test that sees an acknowledged batch
 in the log knows the agent may have seen it too.
 """
-import json, sys, threading
+import gzip, json, sys, threading
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 LOG = sys.argv[1]
@@ -31,11 +31,14 @@ class Handler(BaseHTTPRequestHandler):
             step = SCRIPT.pop(0) if SCRIPT else ["200"]
             status = int(step[0])
             try:
+                if self.headers.get("Content-Encoding") == "gzip":
+                    body = gzip.decompress(body)
                 parsed = json.loads(body)
-            except ValueError:
+            except (ValueError, OSError, EOFError):
                 parsed = None
             with open(LOG, "a") as f:
                 f.write(json.dumps({"status": status, "batch": self.headers.get("X-Edgeflow-Batch"),
+                                    "headers": {k.lower(): v for k, v in self.headers.items()},
                                     "body": parsed}) + "\n")
         self.send_response(status)
         if len(step) > 1:
