@@ -29,6 +29,7 @@ let package = Package(
         .library(name: "EdgeCore", targets: ["EdgeCore"]),
         .library(name: "EdgeFlux", targets: ["EdgeFlux"]),
         .library(name: "EdgeModbus", targets: ["EdgeModbus", "ModbusModel"]),
+        .library(name: "EdgeUplink", targets: ["EdgeUplink"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),

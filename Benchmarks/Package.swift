@@ -47,6 +47,19 @@ let package = Package(
             swiftSettings: [.swiftLanguageMode(.v6)],
             plugins: [.plugin(name: "BenchmarkPlugin", package: "benchmark")]
         ),
+        // P10: spool appends with one fsync per batch, beside raw write(2)+fsync of the same bytes.
+        .executableTarget(
+            name: "SpoolBenchmarks",
+            dependencies: [
+                "BenchFigures",
+                .product(name: "EdgeCore", package: "edgeflow"),
+                .product(name: "EdgeUplink", package: "edgeflow"),
+                .product(name: "Benchmark", package: "benchmark"),
+            ],
+            path: "Benchmarks/SpoolBenchmarks",
+            swiftSettings: [.swiftLanguageMode(.v6)],
+            plugins: [.plugin(name: "BenchmarkPlugin", package: "benchmark")]
+        ),
         // P8 over TCP: polls/s through ModbusClient and ModbusPoller against a libmodbus server,
         // beside a libmodbus C loop; the C peers are compiled from Support/*.c when the benchmark starts.
         .executableTarget(
