@@ -143,7 +143,7 @@ public final class Agent: Sendable {
         let spool = try Spool(
             directory: config.agent.dataDir + "/spool", settings: SpoolSettings(maxBytes: settings.spoolMaxBytes),
             logger: logger)
-        let recorder = SpoolRecorder(spool: spool, sources: sources) { error in
+        let recorder = SpoolRecorder(spool: spool, sources: sources, recordFrames: settings.recordFrames) { error in
             logger.error("a frame could not be spooled", metadata: ["error": "\(error)"])
         }
         if settings.transport == "mqtt" {

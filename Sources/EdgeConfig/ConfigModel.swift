@@ -240,6 +240,9 @@ public struct UplinkConfig: Sendable {
     public var passwordFile: String?
     /// MQTT: keep-alive in seconds.
     public var keepAliveSeconds: Int = 30
+    /// `record: frames` (every frame is spooled, the default) or `flows` (only what `harvest`
+    /// actions append).
+    public var recordFrames: Bool = true
 }
 
 /// AI endpoint settings.

@@ -12,10 +12,21 @@ enum SectionDecoder {
         let allowed = [
             "transport", "url", "batch_interval", "spool_max", "encoder", "batch_records", "batch_bytes", "timeout", "budget",
             "headers", "header_files", "ca_file", "proxy", "topic", "client_id", "username", "password_file", "keep_alive",
+            "profile", "record",
         ]
         guard let f = reader.fields(node, path, allowed: allowed) else { return nil }
-        let transport = reader.require(f, "transport", in: node, path).flatMap { reader.choice($0, "uplink.transport", ["http", "mqtt"]) }
-        let url = reader.require(f, "url", in: node, path).flatMap { reader.string($0, "uplink.url") }
+        // A profile fills in transport, URL and encoder for SORACOM's endpoints (plain HTTP,
+        // which stays inside the SIM's network); keys given explicitly still win.
+        let profiles = ["soracom-harvest": "http://harvest.soracom.io", "soracom-unified": "http://uni.soracom.io"]
+        let profile = f["profile"].flatMap { reader.choice($0, "uplink.profile", profiles.keys.sorted()) }
+        let transport = f["transport"].map { reader.choice($0, "uplink.transport", ["http", "mqtt"]) }
+            ?? (profile != nil ? "http" : reader.require(f, "transport", in: node, path).flatMap { reader.choice($0, "uplink.transport", ["http", "mqtt"]) })
+        let url = f["url"].map { reader.string($0, "uplink.url") }
+            ?? (profile.flatMap { profiles[$0] } ?? reader.require(f, "url", in: node, path).flatMap { reader.string($0, "uplink.url") })
+        if let n = f["profile"], transport == "mqtt" {
+            reader.bag.error(n.location, "uplink.profile", "the SORACOM profiles use transport http")
+        }
+        let record = f["record"].flatMap { reader.choice($0, "uplink.record", ["frames", "flows"]) } ?? "frames"
         if let transport, let url, let n = f["url"] {
             let schemes = transport == "http" ? ["http://", "https://"] : ["mqtt://", "mqtts://"]
             if !schemes.contains(where: url.hasPrefix) {
@@ -135,7 +146,8 @@ enum SectionDecoder {
             transport: transport, url: url, batchIntervalNanoseconds: batch, spoolMaxBytes: spool, encoder: encoder,
             batchRecords: records, batchBytes: Int(bytes), timeoutNanoseconds: timeout, bytesPerHour: bytesPerHour,
             requestsPerHour: requestsPerHour, headers: headers, caFile: caFile, proxy: proxy, topic: topic,
-            clientID: clientID, username: username, passwordFile: passwordFile, keepAliveSeconds: keepAlive)
+            clientID: clientID, username: username, passwordFile: passwordFile, keepAliveSeconds: keepAlive,
+            recordFrames: record == "frames")
     }
 
     static func ai(_ node: YAMLNode, reader: inout NodeReader) -> AIConfig? {

@@ -2,6 +2,10 @@ public import EdgeCore
 public import Logging
 import Synchronization
 
+#if canImport(Glibc)
+    import Glibc
+#endif
+
 /// What the HTTP uplink needs to know.
 public struct HTTPUplinkSettings: Sendable {
     /// Where batches are POSTed (`https://...`, or `http://harvest.soracom.io` inside the SIM network).
@@ -281,6 +285,7 @@ public final class HTTPUplink: @unchecked Sendable {
                 $0.deadLetters += 1
                 $0.lastError = "HTTP \(status): batch \(first)-\(last) moved to \(path)"
             }
+            pruneDeadLetters()
             logger.error(
                 "uplink: the endpoint refused a batch for good; kept as a dead letter",
                 metadata: ["status": "\(status)", "batch": "\(first)-\(last)", "file": "\(path)"])
@@ -289,6 +294,23 @@ public final class HTTPUplink: @unchecked Sendable {
             logger.error("uplink: cannot keep a refused batch as a dead letter", metadata: ["error": "\(error)"])
         }
     }
+
+    /// The dead-letter area is bounded: beyond `deadLetterLimit` batches the oldest go (logged),
+    /// so an endpoint that refuses everything cannot fill the disk through it.
+    private func pruneDeadLetters() {
+        let batches = Files.list(deadLetterDirectory).filter { $0.hasSuffix(".json") }.sorted {
+            (UInt64($0.prefix { $0.isNumber }) ?? 0) < (UInt64($1.prefix { $0.isNumber }) ?? 0)
+        }
+        guard batches.count > Self.deadLetterLimit else { return }
+        let excess = batches.prefix(batches.count - Self.deadLetterLimit)
+        for name in excess { unlink("\(deadLetterDirectory)/\(name)") }
+        logger.warning(
+            "uplink: dead-letter area full; oldest refused batches deleted",
+            metadata: ["deleted": "\(excess.count)", "kept": "\(Self.deadLetterLimit)"])
+    }
+
+    /// At most this many refused batches are kept.
+    static let deadLetterLimit = 100
 
     /// `Retry-After` in whole seconds (the HTTP-date form is not accepted: a wrong gateway clock
     /// would make it meaningless), capped at the backoff maximum.

@@ -9,12 +9,16 @@ public final class SpoolRecorder: Recorder {
     private let spool: Spool
     private let sources: [(id: String, points: [String])]
     private let onFailure: @Sendable (String) -> Void
+    private let recordFrames: Bool
 
     /// Records into `spool` for the given sources (ids and point names, in config order);
+    /// with `recordFrames` false only harvested messages are spooled (`record: flows`).
     /// `onFailure` hears about frames that could not be written (a full disk).
     public init(
-        spool: Spool, sources: [(id: String, points: [String])], onFailure: @escaping @Sendable (String) -> Void
+        spool: Spool, sources: [(id: String, points: [String])], recordFrames: Bool = true,
+        onFailure: @escaping @Sendable (String) -> Void
     ) {
+        self.recordFrames = recordFrames
         self.spool = spool
         self.sources = sources
         self.onFailure = onFailure
@@ -23,7 +27,7 @@ public final class SpoolRecorder: Recorder {
     public var lastSequence: UInt64 { spool.stats.lastSequence }
 
     public func record(_ frame: FrameView) {
-        guard frame.source < sources.count, let body = RecordEncoding.frame(frame, source: sources[frame.source]) else {
+        guard recordFrames, frame.source < sources.count, let body = RecordEncoding.frame(frame, source: sources[frame.source]) else {
             return
         }
         do {

@@ -1,3 +1,4 @@
+import EdgeCore
 import EdgeTestSupport
 import Foundation
 import Testing
@@ -370,5 +371,54 @@ struct UplinkTests {
         #expect(missing.isEmpty, "records never delivered: \(missing.prefix(20))")
         let doubled = seen.values.reduce(0) { $0 + max(0, $1 - 1) }
         #expect(doubled <= 100 * 5, "duplicates within one batch per kill (\(doubled))")
+    }
+
+    /// `record: flows`: frames stay local, only what `harvest` actions archive is uplinked.
+    @Test func recordFlowsSendsOnlyHarvestedMessages() async throws {
+        let dir = try TemporaryDirectory(prefix: "edgeflow-uplink-flows")
+        let sink = try await Sink(in: dir)
+        _ = try dir.write(
+            "app.json",
+            """
+            {"appId": "keep", "channels": [{"channelId": "in"}],
+             "eventSources": [{"id": "tank", "type": "device", "source": "tank", "channelId": "in"}],
+             "actions": [{"actionId": "archive", "channelId": "in", "type": "harvest", "condition": "payload.level >= 0",
+                          "config": {"category": "kept"}}]}
+            """)
+        let path = try config(dir, port: sink.port, extra: "  record: flows\napps: [app.json]")
+        let run = try EdgeflowBinary.run(["run", "--config", path], timeout: 2)
+        #expect(run.status == 0, "\(run.stderr)")
+        let recorded = try #require(lastRecord(run.stderr))
+        let entries = try deliveredEntries(sink)
+        #expect(recorded > 0 && entries.count == recorded)
+        #expect(entries.allSatisfy { $0["category"] as? String == "kept" }, "no frame was uplinked, only harvests")
+    }
+
+    /// The SORACOM profiles fill in the endpoint; the dead-letter area keeps at most 100 batches.
+    @Test func profilesAndTheBoundedDeadLetterArea() async throws {
+        let dir = try TemporaryDirectory(prefix: "edgeflow-uplink-profile")
+        let profile = try dir.write(
+            "profile.yaml",
+            """
+            boards_dir: \(EdgeflowBinary.root)/boards
+            board: sim
+            uplink: {profile: soracom-harvest}
+            """)
+        let check = try EdgeflowBinary.run(["check", "--config", profile])
+        #expect(check.status == 0, "\(check.stderr)")
+        #expect(check.stdout.contains("uplink  http http://harvest.soracom.io"), "\(check.stdout)")
+
+        let sink = try await Sink(in: dir, script: Array(repeating: "400", count: 105))
+        let path = try config(dir, port: sink.port)
+        let oneRecordBatches = try String(contentsOfFile: path, encoding: .utf8)
+            .replacingOccurrences(of: "batch_records: 5", with: "batch_records: 1")
+        try oneRecordBatches.write(toFile: path, atomically: true, encoding: .utf8)
+        let run = try EdgeflowBinary.run(["run", "--config", path], timeout: 7)
+        #expect(run.status == 0, "\(run.stderr)")
+        let refused = try sink.requests().filter { $0.status == 400 }.count
+        #expect(refused > 100, "more batches refused (\(refused)) than the area keeps")
+        let kept = Files.list("\(dir.path)/data/dead-letters").filter { $0.hasSuffix(".json") }
+        #expect(kept.count == 100)
+        #expect(run.stderr.contains("uplink: dead-letter area full; oldest refused batches deleted"))
     }
 }
