@@ -150,16 +150,15 @@ public final class Agent: Sendable {
             guard let endpoint = MQTTUplinkSettings.parse(url: settings.url) else {
                 throw AgentError(message: "uplink.url: '\(settings.url)' is not an mqtt:// or mqtts:// URL")
             }
-            let mqtt = MQTTUplink(
-                spool: spool,
-                settings: MQTTUplinkSettings(
-                    host: endpoint.host, port: endpoint.port, tls: endpoint.tls, caFile: settings.caFile,
-                    gateway: config.agent.name, topic: settings.topic, clientID: settings.clientID,
-                    username: settings.username, passwordFile: settings.passwordFile,
-                    keepAliveSeconds: settings.keepAliveSeconds,
-                    encoder: UplinkEncoder(rawValue: settings.encoder) ?? .json, batchRecords: settings.batchRecords,
-                    batchBytes: settings.batchBytes, batchIntervalNanoseconds: settings.batchIntervalNanoseconds),
-                clock: clock, logger: logger)
+            var mqttSettings = MQTTUplinkSettings(
+                host: endpoint.host, port: endpoint.port, tls: endpoint.tls, caFile: settings.caFile,
+                gateway: config.agent.name, topic: settings.topic, clientID: settings.clientID,
+                username: settings.username, passwordFile: settings.passwordFile,
+                keepAliveSeconds: settings.keepAliveSeconds,
+                encoder: UplinkEncoder(rawValue: settings.encoder) ?? .json, batchRecords: settings.batchRecords,
+                batchBytes: settings.batchBytes, batchIntervalNanoseconds: settings.batchIntervalNanoseconds)
+            mqttSettings.budget = TrafficBudget(bytesPerHour: settings.bytesPerHour, requestsPerHour: settings.requestsPerHour)
+            let mqtt = MQTTUplink(spool: spool, settings: mqttSettings, clock: clock, logger: logger)
             return (recorder, .mqtt(mqtt))
         }
         let uplink = HTTPUplink(

@@ -124,6 +124,7 @@ enum UplinkRunner: Sendable {
             return [
                 "transport": "mqtt", "acknowledged_batches": "\(s.acknowledgedBatches)",
                 "acknowledged_records": "\(s.acknowledgedRecords)", "reconnects": "\(s.reconnects)",
+                "budget_waits": "\(s.budgetWaits)",
             ]
         }
     }

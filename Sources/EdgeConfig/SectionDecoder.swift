@@ -111,7 +111,7 @@ enum SectionDecoder {
         // MQTT settings: only with transport mqtt, and the topic must be publishable.
         let mqttKeys = ["topic", "client_id", "username", "password_file", "keep_alive"]
         if transport == "mqtt" {
-            for key in ["headers", "header_files", "proxy", "budget"] {
+            for key in ["headers", "header_files", "proxy"] {
                 if let n = f[key] {
                     reader.bag.error(n.location, "uplink.\(key)", "\(key) applies to transport http only")
                 }

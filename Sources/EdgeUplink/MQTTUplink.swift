@@ -41,6 +41,8 @@ public struct MQTTUplinkSettings: Sendable {
     public var backoffInitialNanoseconds: Int64
     /// The cap of the backoff (ns).
     public var backoffMaximumNanoseconds: Int64
+    /// The hourly allowance of bytes and messages (docs/safety.md S10).
+    public var budget = TrafficBudget()
 
     /// Creates settings; `batchRecords` is capped at what the encoder allows, the keep-alive is
     /// clamped to libmosquitto's range.
@@ -148,6 +150,8 @@ public struct MQTTUplinkStats: Sendable, Equatable {
     public var lastError: String?
     /// Whether the broker has accepted the connection and it is up right now.
     public var connected: Bool = false
+    /// Times a batch had to wait because the hourly traffic allowance was used up.
+    public var budgetWaits: UInt64 = 0
 
     /// Creates zeroed counters.
     public init() {}
@@ -273,6 +277,7 @@ public final class MQTTUplink: @unchecked Sendable {
         var nextSpoolCheck: Int64 = 0
         var publishFailures = 0
         var random = SystemRandomNumberGenerator()
+        var budget: TrafficBudget
     }
 
     private func run() {
@@ -286,7 +291,7 @@ public final class MQTTUplink: @unchecked Sendable {
                 metadata: ["error": "\(error)"])
             return
         }
-        var session = Session()
+        var session = Session(budget: settings.budget)
         while step(client, &session) {}
         shutdown(client, &session)
     }
@@ -460,6 +465,22 @@ public final class MQTTUplink: @unchecked Sendable {
                 metadata: ["count": "\(pending.count - encoded)"])
         }
         let topic = settings.dataTopic(first: first, last: last)
+        if let wait = session.budget.wait(forSending: body.count, at: now) {
+            // The allowance is used up: the batch waits in the spool, counted and logged sparsely.
+            let waits = counters.withLock { c -> UInt64 in
+                c.budgetWaits += 1
+                c.lastError = "hourly traffic allowance used up"
+                return c.budgetWaits
+            }
+            if waits == 1 || waits.nonzeroBitCount == 1 {
+                logger.warning(
+                    "mqtt uplink: hourly traffic allowance used up; records wait in the spool",
+                    metadata: ["retry_in": "\(Quantity.formatDuration(wait))", "waits": "\(waits)"])
+            }
+            session.nextSpoolCheck = now + min(wait, Self.idlePollNanoseconds * 10)
+            return !stopping
+        }
+        session.budget.record(sending: body.count, at: now)
         do {
             let messageID = try client.publish(topic: topic, payload: body, qos: 1, retain: false)
             session.inFlight = InFlight(

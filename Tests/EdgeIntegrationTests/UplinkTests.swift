@@ -304,6 +304,7 @@ struct UplinkTests {
         #expect(run.status == 0, "\(run.stderr)")
         let recorded = try #require(lastRecord(run.stderr), "\(run.stderr)")
         #expect(run.stderr.contains("transport=mqtt"))
+        #expect(run.stderr.contains("budget_waits=0"))
         var seen = Set<Int>()
         let arrived = await eventually(timeout: .seconds(10)) {
             seen = []
@@ -420,5 +421,47 @@ struct UplinkTests {
         let kept = Files.list("\(dir.path)/data/dead-letters").filter { $0.hasSuffix(".json") }
         #expect(kept.count == 100)
         #expect(run.stderr.contains("uplink: dead-letter area full; oldest refused batches deleted"))
+    }
+
+    /// docs/safety.md S10 for MQTT: with one message an hour allowed, one batch goes to the
+    /// broker and the rest waits in the spool.
+    @Test func mqttKeepsToTheHourlyAllowance() async throws {
+        let dir = try TemporaryDirectory(prefix: "edgeflow-uplink-mqtt-budget")
+        let broker = try MosquittoBroker(in: dir)
+        try await broker.start()
+        let subscriber = try await MosquittoSubscriber(broker: broker, in: dir)
+        let path = try dir.write(
+            "config.yaml",
+            """
+            agent: {name: gw8, data_dir: \(dir.path)/data, view: log, log_level: info}
+            boards_dir: \(EdgeflowBinary.root)/boards
+            board: sim
+            sources:
+              - id: tank
+                type: simulated
+                interval: 50ms
+                points: [{name: level, waveform: constant, value: 42}]
+            uplink:
+              transport: mqtt
+              url: mqtt://127.0.0.1:\(broker.port)
+              batch_interval: 200ms
+              batch_records: 5
+              budget: {requests_per_hour: 1}
+            """)
+        let run = try EdgeflowBinary.run(["run", "--config", path], timeout: 2)
+        #expect(run.status == 0, "\(run.stderr)")
+        #expect(run.stderr.contains("mqtt uplink: hourly traffic allowance used up; records wait in the spool"))
+        let one = await eventually(timeout: .seconds(5)) {
+            subscriber.messages().filter { $0.topic == "edgeflow/gw8/data" }.count == 1
+        }
+        #expect(one, "\(subscriber.messages().map(\.topic))")
+        // The spool's cursor stands at the last record of that one message; the rest waits.
+        let message = try #require(subscriber.messages().first { $0.topic == "edgeflow/gw8/data" })
+        let body = try JSONSerialization.jsonObject(with: Data(message.payload.utf8)) as? [String: Any]
+        let sent = (body?["records"] as? [[String: Any]] ?? []).compactMap { $0["seq"] as? Int }
+        let stats = try EdgeflowBinary.run(["spool", "stats", "--config", path, "--json"])
+        let object = try JSONSerialization.jsonObject(with: Data(stats.stdout.utf8)) as? [String: Any]
+        #expect(object?["ackedSequence"] as? Int == sent.max(), "\(stats.stdout)")
+        #expect((object?["pendingRecords"] as? Int ?? 0) > 0)
     }
 }
