@@ -141,9 +141,13 @@ public final class Agent: Sendable {
             return (try RecordFile(directory: config.agent.dataDir, sources: sources), nil)
         }
         let spool = try Spool(
-            directory: config.agent.dataDir + "/spool", settings: SpoolSettings(maxBytes: settings.spoolMaxBytes),
+            directory: config.agent.dataDir + "/spool",
+            settings: SpoolSettings(maxBytes: settings.spoolMaxBytes, maxAgeNanoseconds: settings.spoolMaxAgeNanoseconds),
             logger: logger)
-        let recorder = SpoolRecorder(spool: spool, sources: sources, recordFrames: settings.recordFrames) { error in
+        let recorder = SpoolRecorder(
+            spool: spool, sources: sources, recordFrames: settings.recordFrames,
+            syncIntervalNanoseconds: settings.syncIntervalNanoseconds, clock: clock
+        ) { error in
             logger.error("a frame could not be spooled", metadata: ["error": "\(error)"])
         }
         if settings.transport == "mqtt" {

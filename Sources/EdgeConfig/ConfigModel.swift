@@ -243,6 +243,10 @@ public struct UplinkConfig: Sendable {
     /// `record: frames` (every frame is spooled, the default) or `flows` (only what `harvest`
     /// actions append).
     public var recordFrames: Bool = true
+    /// How often spooled frames are fsync'd (ns): a power cut loses at most this much.
+    public var syncIntervalNanoseconds: Int64 = 1_000_000_000
+    /// Optional age cap of spooled data (ns).
+    public var spoolMaxAgeNanoseconds: Int64?
 }
 
 /// AI endpoint settings.

@@ -12,7 +12,7 @@ enum SectionDecoder {
         let allowed = [
             "transport", "url", "batch_interval", "spool_max", "encoder", "batch_records", "batch_bytes", "timeout", "budget",
             "headers", "header_files", "ca_file", "proxy", "topic", "client_id", "username", "password_file", "keep_alive",
-            "profile", "record",
+            "profile", "record", "sync_interval", "spool_max_age",
         ]
         guard let f = reader.fields(node, path, allowed: allowed) else { return nil }
         // A profile fills in transport, URL and encoder for SORACOM's endpoints (plain HTTP,
@@ -147,7 +147,13 @@ enum SectionDecoder {
             batchRecords: records, batchBytes: Int(bytes), timeoutNanoseconds: timeout, bytesPerHour: bytesPerHour,
             requestsPerHour: requestsPerHour, headers: headers, caFile: caFile, proxy: proxy, topic: topic,
             clientID: clientID, username: username, passwordFile: passwordFile, keepAliveSeconds: keepAlive,
-            recordFrames: record == "frames")
+            recordFrames: record == "frames",
+            syncIntervalNanoseconds: f["sync_interval"].flatMap {
+                reader.duration($0, "uplink.sync_interval", in: 10_000_000...3_600_000_000_000)
+            } ?? 1_000_000_000,
+            spoolMaxAgeNanoseconds: f["spool_max_age"].flatMap {
+                reader.duration($0, "uplink.spool_max_age", in: 60_000_000_000...(3650 * 86_400_000_000_000))
+            })
     }
 
     static func ai(_ node: YAMLNode, reader: inout NodeReader) -> AIConfig? {

@@ -19,12 +19,20 @@ public struct SpoolSettings: Sendable, Equatable {
     /// segment starts, the oldest segments are deleted first, so the spool never fills the SD
     /// card the rest of the agent (and the OS) writes to.
     public var minFreeBytes: Int64
+    /// Optional age cap (wall-clock ns): when a new segment starts, older segments whose last
+    /// write is older than this are deleted (drop-oldest), so data too old to matter does not
+    /// wait for an endpoint forever. nil keeps data until the byte cap needs the room.
+    public var maxAgeNanoseconds: Int64?
 
     /// Creates settings; the defaults suit a gateway with a few GiB of storage.
-    public init(segmentBytes: Int = 4 << 20, maxBytes: Int64 = 256 << 20, minFreeBytes: Int64 = 64 << 20) {
+    public init(
+        segmentBytes: Int = 4 << 20, maxBytes: Int64 = 256 << 20, minFreeBytes: Int64 = 64 << 20,
+        maxAgeNanoseconds: Int64? = nil
+    ) {
         self.segmentBytes = segmentBytes
         self.maxBytes = maxBytes
         self.minFreeBytes = minFreeBytes
+        self.maxAgeNanoseconds = maxAgeNanoseconds
     }
 }
 
@@ -399,6 +407,7 @@ public final class Spool: Sendable {
             try createSegment(&state)
             state.activeNeedsRoll = false
             enforceFreeSpaceFloor(&state, reserve: 0, reason: "min-free-bytes")
+            enforceAgeCap(&state)
         } else if state.activeFD < 0 {
             state.activeFD = try SpoolIO.open(segmentPath(active.first), O_RDWR | O_APPEND | O_CLOEXEC)
         }
@@ -465,6 +474,21 @@ public final class Spool: Sendable {
             guard removeOldestSegment(&state) else { break }
         }
         warnAboutDrops(&state, reason: "max-bytes")
+    }
+
+    /// Drops the oldest segments whose last write (the file's modification time) is older than
+    /// `maxAgeNanoseconds`; the active segment always stays.
+    private func enforceAgeCap(_ state: inout State) {
+        guard let maxAge = settings.maxAgeNanoseconds else { return }
+        let now = clock.wallNanoseconds()
+        while state.segments.count > 1 {
+            var info = stat()
+            guard stat(segmentPath(state.segments[0].first), &info) == 0 else { break }
+            let modified = Int64(info.st_mtim.tv_sec) * 1_000_000_000 + Int64(info.st_mtim.tv_nsec)
+            guard now - modified > maxAge else { break }
+            guard removeOldestSegment(&state) else { break }
+        }
+        warnAboutDrops(&state, reason: "max-age")
     }
 
     /// Drops the oldest segments until the file system has `minFreeBytes` (plus `reserve`) free

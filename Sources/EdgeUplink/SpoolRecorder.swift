@@ -1,24 +1,33 @@
-import EdgeCore
+public import EdgeCore
 public import EdgePipeline
+import Synchronization
 
 /// The pipeline's recorder when an uplink is configured: every frame and every harvested
 /// message becomes one spool record (its `RecordEncoding` members), which the uplink sends
-/// and acknowledges. Frames are written as they come and synced on the pipeline's durable
-/// flushes; a harvest message is synced before the action reports success.
+/// and acknowledges. Frames are written as they come and fsync'd at most once per
+/// `syncInterval` (and on the pipeline's durable flushes at shutdown), so a power cut loses at
+/// most that much; a harvest message is synced before the action reports success.
 public final class SpoolRecorder: Recorder {
     private let spool: Spool
     private let sources: [(id: String, points: [String])]
     private let onFailure: @Sendable (String) -> Void
     private let recordFrames: Bool
+    private let syncIntervalNanoseconds: Int64
+    private let clock: any EdgeClock
+    private let lastSync: Atomic<Int64>
 
     /// Records into `spool` for the given sources (ids and point names, in config order);
     /// with `recordFrames` false only harvested messages are spooled (`record: flows`).
     /// `onFailure` hears about frames that could not be written (a full disk).
     public init(
         spool: Spool, sources: [(id: String, points: [String])], recordFrames: Bool = true,
+        syncIntervalNanoseconds: Int64 = 1_000_000_000, clock: any EdgeClock = SystemClock(),
         onFailure: @escaping @Sendable (String) -> Void
     ) {
         self.recordFrames = recordFrames
+        self.syncIntervalNanoseconds = syncIntervalNanoseconds
+        self.clock = clock
+        lastSync = Atomic(clock.monotonicNanoseconds())
         self.spool = spool
         self.sources = sources
         self.onFailure = onFailure
@@ -48,7 +57,9 @@ public final class SpoolRecorder: Recorder {
     }
 
     public func flush(durable: Bool) throws(RecorderError) {
-        guard durable else { return }
+        let now = clock.monotonicNanoseconds()
+        guard durable || now - lastSync.load(ordering: .relaxed) >= syncIntervalNanoseconds else { return }
+        lastSync.store(now, ordering: .relaxed)
         do {
             try spool.sync()
         } catch {

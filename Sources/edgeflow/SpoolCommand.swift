@@ -165,6 +165,9 @@ struct SpoolDrainCommand: ParsableCommand {
     @Option(help: "The file to write (must not exist).")
     var to: String
 
+    @Flag(help: "Print JSON.")
+    var json = false
+
     func run() throws {
         let context = try SpoolContext.open(config)
         guard !Files.exists(to) else {
@@ -188,7 +191,13 @@ struct SpoolDrainCommand: ParsableCommand {
             printError("drain failed: \(error)")
             throw ExitCode(1)
         }
-        print("moved records through \(cursor) to \(to) (\(lines.count) bytes)")
+        if json {
+            print(JSONValue.object(JSONObject([
+                ("file", .string(to)), ("throughSequence", .number(Double(cursor))), ("bytes", .number(Double(lines.count))),
+            ])).compactJSON)
+        } else {
+            print("moved records through \(cursor) to \(to) (\(lines.count) bytes)")
+        }
     }
 }
 
@@ -202,12 +211,24 @@ struct SpoolReplayCommand: ParsableCommand {
     @Option(name: .shortAndLong, help: "The config file.")
     var config: String
 
+    @Flag(help: "Print one JSON object per batch.")
+    var json = false
+
     func run() throws {
         let context = try SpoolContext.open(config)
         let files = context.deadLetters
         guard !files.isEmpty else {
-            print("no dead letters in \(context.deadLetterDirectory)")
+            if !json { print("no dead letters in \(context.deadLetterDirectory)") }
             return
+        }
+        func report(_ batch: String, _ outcome: String, delivered: Bool) {
+            if json {
+                print(JSONValue.object(JSONObject([
+                    ("batch", .string(batch)), ("outcome", .string(outcome)), ("delivered", .bool(delivered)),
+                ])).compactJSON)
+            } else {
+                print("\(batch): \(outcome)\(delivered ? ", removed" : ", kept")")
+            }
         }
         let client: HTTPClient
         do {
@@ -232,14 +253,14 @@ struct SpoolReplayCommand: ParsableCommand {
                 let response = try client.perform(request)
                 if (200..<300).contains(response.status) {
                     unlink(path)
-                    print("\(batch): delivered (HTTP \(response.status)), removed")
+                    report(batch, "HTTP \(response.status)", delivered: true)
                 } else {
                     failed += 1
-                    print("\(batch): HTTP \(response.status), kept")
+                    report(batch, "HTTP \(response.status)", delivered: false)
                 }
             } catch {
                 failed += 1
-                print("\(batch): \(error), kept")
+                report(batch, "\(error)", delivered: false)
             }
         }
         if failed > 0 { throw ExitCode(1) }
