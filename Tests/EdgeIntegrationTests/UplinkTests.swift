@@ -17,14 +17,18 @@ struct UplinkTests {
         let port: Int
         let log: String
 
-        init(in dir: TemporaryDirectory, script: [String] = [], port fixed: UInt16? = nil) async throws {
+        init(
+            in dir: TemporaryDirectory, script: [String] = [], port fixed: UInt16? = nil,
+            tls: (cert: String, key: String)? = nil
+        ) async throws {
             let python = try requireExecutable("python3", install: "apt-get install python3")
             log = dir.file("ingest.jsonl")
             let scriptPath = try dir.write("script.txt", script.joined(separator: "\n") + "\n")
             let peer = #filePath.split(separator: "/").dropLast().joined(separator: "/")
             process = try PeerProcess.start(
                 python, ["/" + peer + "/peers/uplink_sink.py", log, scriptPath], log: dir.file("sink.out"),
-                environment: ["PYTHONUNBUFFERED": "1"].merging(fixed.map { ["SINK_PORT": "\($0)"] } ?? [:]) { $1 })
+                environment: ["PYTHONUNBUFFERED": "1"].merging(fixed.map { ["SINK_PORT": "\($0)"] } ?? [:]) { $1 }
+                    .merging(tls.map { ["SINK_CERT": $0.cert, "SINK_KEY": $0.key] } ?? [:]) { $1 })
             try await process.waitForOutput(containing: "PORT ")
             guard let line = process.output().split(separator: "\n").first(where: { $0.hasPrefix("PORT ") }),
                 let port = Int(line.dropFirst(5))
@@ -463,5 +467,42 @@ struct UplinkTests {
         let object = try JSONSerialization.jsonObject(with: Data(stats.stdout.utf8)) as? [String: Any]
         #expect(object?["ackedSequence"] as? Int == sent.max(), "\(stats.stdout)")
         #expect((object?["pendingRecords"] as? Int ?? 0) > 0)
+    }
+
+    /// HTTPS verifies the endpoint: a certificate from a private CA is refused with the system's
+    /// CAs (the records wait in the spool) and accepted with `ca_file`.
+    @Test func httpsVerifiesTheEndpointAgainstTheGivenCA() async throws {
+        let dir = try TemporaryDirectory(prefix: "edgeflow-uplink-tls")
+        let openssl = try requireExecutable("openssl", install: "apt-get install openssl")
+        let ec = ["-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:prime256v1", "-nodes"]
+        let steps: [[String]] = [
+            ["req", "-x509"] + ec + ["-keyout", dir.file("ca.key"), "-out", dir.file("ca.crt"), "-days", "2",
+                "-subj", "/CN=edgeflow test CA"],
+            ["req"] + ec + ["-keyout", dir.file("server.key"), "-out", dir.file("server.csr"), "-subj", "/CN=127.0.0.1"],
+            ["x509", "-req", "-in", dir.file("server.csr"), "-CA", dir.file("ca.crt"), "-CAkey", dir.file("ca.key"),
+                "-CAcreateserial", "-out", dir.file("server.crt"), "-days", "2",
+                "-extfile", try dir.write("san.cnf", "subjectAltName=IP:127.0.0.1\n")],
+        ]
+        for step in steps {
+            let result = try await runToCompletion(openssl, step, in: dir)
+            #expect(result.status == 0, "openssl \(step.joined(separator: " ")): \(result.output)")
+        }
+        let sink = try await Sink(in: dir, tls: (dir.file("server.crt"), dir.file("server.key")))
+        let https = { (extra: String) throws -> String in
+            let path = try self.config(dir, port: sink.port, extra: extra)
+            let text = try String(contentsOfFile: path, encoding: .utf8)
+                .replacingOccurrences(of: "http://127.0.0.1", with: "https://127.0.0.1")
+            try text.write(toFile: path, atomically: true, encoding: .utf8)
+            return path
+        }
+        let untrusted = try EdgeflowBinary.run(["run", "--config", try https("")], timeout: 1.5)
+        #expect(untrusted.status == 0, "\(untrusted.stderr)")
+        #expect(untrusted.stderr.contains("uplink: delivery failed"), "\(untrusted.stderr)")
+        #expect(try sink.requests().isEmpty, "no batch crossed an unverified TLS connection")
+
+        let trusted = try EdgeflowBinary.run(["run", "--config", try https("  ca_file: ca.crt")], timeout: 1.5)
+        #expect(trusted.status == 0, "\(trusted.stderr)")
+        let recorded = try #require(lastRecord(trusted.stderr))
+        #expect(try deliveredEntries(sink).count == recorded, "the backlog and the new frames, all delivered")
     }
 }

@@ -59,5 +59,11 @@ class Handler(BaseHTTPRequestHandler):
 import os
 server = ThreadingHTTPServer(("127.0.0.1", int(os.environ.get("SINK_PORT", "0"))), Handler)
 server.daemon_threads = True
+# HTTPS when SINK_CERT and SINK_KEY name a certificate and its key (PEM).
+if os.environ.get("SINK_CERT"):
+    import ssl
+    context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+    context.load_cert_chain(os.environ["SINK_CERT"], os.environ["SINK_KEY"])
+    server.socket = context.wrap_socket(server.socket, server_side=True)
 print("PORT", server.server_address[1], flush=True)
 server.serve_forever()
