@@ -2,6 +2,8 @@
 """Writes the whole-agent benchmark's config into a (temporary) directory; nothing is committed.
 
 usage: gen_config.py --ports-file F --out-dir D --boards-dir B [--registers 100] [--poll 1s]
+                     [--uplink-transport http|mqtt --uplink-url URL --uplink-encoder E
+                      --uplink-interval 10s [--uplink-batch-records N]]
 
 D/agent.yaml  N `tcp` buses (127.0.0.1, one per port in F) and N `modbus` sources, each
               reading holding registers 0..R-1 as uint16 (points r0..r{R-1}); agent.view log,
@@ -22,6 +24,11 @@ def main() -> None:
     ap.add_argument("--boards-dir", required=True)
     ap.add_argument("--registers", type=int, default=100)
     ap.add_argument("--poll", default="1s")
+    ap.add_argument("--uplink-transport", choices=["http", "mqtt"])
+    ap.add_argument("--uplink-url")
+    ap.add_argument("--uplink-encoder", choices=["harvest", "json", "columnar-gzip"])
+    ap.add_argument("--uplink-interval", default="10s")
+    ap.add_argument("--uplink-batch-records", type=int)
     a = ap.parse_args()
     with open(a.ports_file) as f:
         ports = [int(line) for line in f if line.strip()]
@@ -53,6 +60,18 @@ def main() -> None:
         ]
         y += [f"      - {{name: r{r}, space: holding, address: {r}, type: uint16}}"
               for r in range(a.registers)]
+    if a.uplink_transport:
+        records = a.uplink_batch_records or (100 if a.uplink_encoder == "harvest" else 10000)
+        y += [
+            "uplink:",
+            f"  transport: {a.uplink_transport}",
+            f"  url: {a.uplink_url}",
+            f"  encoder: {a.uplink_encoder}",
+            f"  batch_interval: {a.uplink_interval}",
+            f"  batch_records: {records}",
+            "  batch_bytes: 16MiB",
+            "  spool_max: 256MiB",
+        ]
     y += ["apps:", "  - path: app.json", ""]
     with open(os.path.join(a.out_dir, "agent.yaml"), "w") as f:
         f.write("\n".join(y))

@@ -62,6 +62,14 @@ FIGURES = [
      lambda r: r.get("edge_gap_s"), None),
     ("exceptions", "Modbus exception responses in window", "count", 0,
      lambda r: r["exceptions"], None),
+    ("uplink_bpp", "uplink bytes on the wire per point, whole batches in window", "B/point", 3,
+     lambda r: r.get("uplink_bytes_per_point"), "P7"),
+    ("uplink_bpp_window", "uplink bytes on the wire in window / points read in window",
+     "B/point", 3, lambda r: r.get("uplink_bytes_per_point_window"), None),
+    ("uplink_batches", "uplink batches counted (whole-batch figure)", "batches", 0,
+     lambda r: r.get("uplink_batches"), None),
+    ("uplink_records", "uplink records per batch", "records", 0,
+     lambda r: r.get("uplink_records_per_batch"), None),
 ]
 
 
@@ -101,7 +109,7 @@ def main() -> int:
     for label, path in binaries:
         print(f"  {label} = {path}  ({len(by[label])} rounds)")
     title_w = max(len(t) + len(u) + 3 for _, t, u, *_ in FIGURES)
-    col_w = 28
+    col_w = max(28, max(len(label) for label, _ in binaries) + 2)
     print()
     print(f"{'figure':<{title_w}}" + "".join(f"{label:>{col_w}}" for label, _ in binaries))
     print("-" * (title_w + col_w * len(binaries)))

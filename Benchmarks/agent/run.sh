@@ -9,8 +9,14 @@
 #
 # usage: Benchmarks/agent/run.sh [--binary PATH]... [--rounds 3] [--warmup 10] [--window 60]
 #                                [--devices 100] [--registers 100] [--results FILE] [--keep]
+#                                [--uplink SPEC]...
 #   --binary   an edgeflow executable; repeat to compare (the first is the reference);
 #              default: .build/release/edgeflow of this checkout
+#   --uplink   none (default: readings go to records.jsonl), http:ENCODER:INTERVAL or
+#              mqtt:ENCODER:INTERVAL (ENCODER harvest|json|columnar-gzip, e.g.
+#              http:columnar-gzip:60s); repeat for several variants, run one after the other.
+#              http: a local endpoint (uplink_wire_sink.py) counts request bytes on the wire;
+#              mqtt: a loopback mosquitto, bytes from its $SYS/broker/bytes/received
 #   --results  also copy the per-round JSON lines there
 #   --keep     keep the temporary directory (configs, logs, per-round results)
 # Everything (server, agents, generated config, recorded data) lives in a temp dir and is
@@ -28,6 +34,7 @@ DEVICES=100
 REGISTERS=100
 RESULTS=""
 KEEP=0
+UPLINKS=()
 
 die() { echo "run.sh: $*" >&2; exit 2; }
 need_value() { [ $# -ge 2 ] && [ -n "$2" ] || die "$1 needs a value"; }
@@ -43,11 +50,21 @@ while [ $# -gt 0 ]; do
     --registers) need_value "$@"; REGISTERS=$2; shift 2 ;;
     --results) need_value "$@"; RESULTS=$2; shift 2 ;;
     --keep) KEEP=1; shift ;;
-    -h|--help) sed -n '2,17p' "${BASH_SOURCE[0]}" | sed 's/^# \{0,1\}//'; exit 0 ;;
+    --uplink) need_value "$@"; UPLINKS+=("$2"); shift 2 ;;
+    -h|--help) sed -n '2,23p' "${BASH_SOURCE[0]}" | sed 's/^# \{0,1\}//'; exit 0 ;;
     *) die "unknown option '$1' (see --help)" ;;
   esac
 done
 [ ${#BINARIES[@]} -gt 0 ] || BINARIES=("$REPO/.build/release/edgeflow")
+[ ${#UPLINKS[@]} -gt 0 ] || UPLINKS=(none)
+for u in "${UPLINKS[@]}"; do
+  [ "$u" = none ] || [[ $u =~ ^(http|mqtt):(harvest|json|columnar-gzip):[0-9]+(ms|s|m)$ ]] \
+    || die "--uplink '$u': expected none, http:ENCODER:INTERVAL or mqtt:ENCODER:INTERVAL"
+  if [[ $u == mqtt:* ]]; then
+    command -v mosquitto >/dev/null && command -v mosquitto_sub >/dev/null \
+      || die "--uplink $u needs mosquitto and mosquitto_sub"
+  fi
+done
 [ ${#BINARIES[@]} -le 26 ] || die "at most 26 binaries"
 [[ $ROUNDS =~ ^[1-9][0-9]*$ ]] || die "--rounds must be a positive integer"
 is_number "$WARMUP" || die "--warmup must be a number of seconds"
@@ -75,6 +92,8 @@ TMP=$(mktemp -d "${TMPDIR:-/tmp}/edgeflow-bench-agent.XXXXXX")
 SERVER_PID=""
 AGENT_PID=""
 SAMPLER_PID=""
+SINK_PID=""
+MONITOR_PID=""
 
 # Stops one process we started: SIGTERM, then SIGKILL after $2 seconds. Prints nothing.
 stop_pid() {
@@ -99,6 +118,8 @@ cleanup() {
   trap - EXIT INT TERM
   stop_pid "$SAMPLER_PID" 2 || true
   stop_pid "$AGENT_PID" 10 || true
+  stop_pid "$MONITOR_PID" 2 || true
+  stop_pid "$SINK_PID" 5 || true
   stop_pid "$SERVER_PID" 5 || true
   wait 2>/dev/null || true
   if [ "$KEEP" = 1 ]; then echo "kept $TMP"; else rm -rf "$TMP"; fi
@@ -109,8 +130,8 @@ trap 'exit 130' INT
 trap 'exit 143' TERM
 
 echo "whole-agent benchmark: $DEVICES devices x $REGISTERS registers at 1 Hz, ${#BINARIES[@]} binaries," \
-  "$ROUNDS rounds, warm-up ${WARMUP} s, window ${WINDOW} s (about" \
-  "$(( ${#BINARIES[@]} * ROUNDS * (${WARMUP%%.*} + ${WINDOW%%.*} + 3) )) s)"
+  "${#UPLINKS[@]} uplink variants (${UPLINKS[*]}), $ROUNDS rounds, warm-up ${WARMUP} s, window ${WINDOW} s (about" \
+  "$(( ${#UPLINKS[@]} * ${#BINARIES[@]} * ROUNDS * (${WARMUP%%.*} + ${WINDOW%%.*} + 3) )) s)"
 
 # 1. the field: one python process, every port picked by the kernel (bound to 127.0.0.1)
 python3 "$HERE/mb_field.py" --devices "$DEVICES" --registers "$REGISTERS" \
@@ -125,11 +146,62 @@ done
 [ "$(wc -l < "$TMP/ports")" -eq "$DEVICES" ] || die "field server wrote a short port list"
 echo "field: $DEVICES ports on 127.0.0.1 served by pid $SERVER_PID"
 
+RES=$TMP/results.jsonl
+: > "$RES"
+ALL_SPECS=()
+for ((v = 0; v < ${#UPLINKS[@]}; v++)); do
+UP=${UPLINKS[$v]}
+UP_KIND=none; UP_ARGS=(); UP_LOG=""
+# 2a. the uplink endpoint of this variant (none: the agent records into records.jsonl)
+if [ "$UP" != none ]; then
+  IFS=: read -r UP_KIND UP_ENC UP_INT <<< "$UP"
+  UP_LOG=$TMP/uplink-$v.jsonl
+  : > "$UP_LOG"
+  if [ "$UP_KIND" = http ]; then
+    python3 "$HERE/uplink_wire_sink.py" --log "$UP_LOG" --port-file "$TMP/sink-port-$v" \
+      > "$TMP/sink-$v.log" 2>&1 &
+    SINK_PID=$!
+    deadline=$((SECONDS + 20))
+    until [ -s "$TMP/sink-port-$v" ]; do
+      alive "$SINK_PID" || { cat "$TMP/sink-$v.log" >&2; die "ingest endpoint exited"; }
+      [ $SECONDS -lt $deadline ] || die "ingest endpoint not ready within 20 s"
+      sleep 0.05
+    done
+    UP_URL="http://127.0.0.1:$(cat "$TMP/sink-port-$v")/ingest"
+  else
+    # a free loopback port: bind port 0, read it, release it
+    UP_PORT=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
+    mkdir -p "$TMP/mosquitto-$v"
+    printf 'listener %s 127.0.0.1\nallow_anonymous true\nsys_interval 1\npersistence false\n' \
+      "$UP_PORT" > "$TMP/mosquitto-$v/mosquitto.conf"
+    mosquitto -c "$TMP/mosquitto-$v/mosquitto.conf" > "$TMP/mosquitto-$v/log" 2>&1 &
+    SINK_PID=$!
+    deadline=$((SECONDS + 20))
+    until timeout 2 mosquitto_sub -h 127.0.0.1 -p "$UP_PORT" -t '$SYS/broker/uptime' -C 1 -W 2 >/dev/null 2>&1; do
+      alive "$SINK_PID" || { cat "$TMP/mosquitto-$v/log" >&2; die "mosquitto exited"; }
+      [ $SECONDS -lt $deadline ] || die "mosquitto not ready within 20 s"
+      sleep 0.2
+    done
+    python3 "$HERE/mqtt_monitor.py" --port "$UP_PORT" --log "$UP_LOG" > "$TMP/monitor-$v.log" 2>&1 &
+    MONITOR_PID=$!
+    UP_URL="mqtt://127.0.0.1:$UP_PORT"
+  fi
+  UP_ARGS=(--uplink-transport "$UP_KIND" --uplink-url "$UP_URL" --uplink-encoder "$UP_ENC"
+           --uplink-interval "$UP_INT")
+  echo "uplink variant $UP: endpoint $UP_URL (pid $SINK_PID)"
+fi
+LABELS=()
+for i in "${!BINARIES[@]}"; do
+  if [ ${#UPLINKS[@]} -eq 1 ] && [ "$UP" = none ]; then LABELS+=("${letters[$i]}")
+  else LABELS+=("${letters[$i]}:$UP"); fi
+  ALL_SPECS+=("${LABELS[$i]}=${BINARIES[$i]}")
+done
+
 # 2. the config (generated, never committed), checked by every binary first
-python3 "$HERE/gen_config.py" --ports-file "$TMP/ports" --out-dir "$TMP/cfg" \
-  --boards-dir "$REPO/boards" --registers "$REGISTERS"
-CFG=$TMP/cfg/agent.yaml
-DATA=$TMP/cfg/data
+python3 "$HERE/gen_config.py" --ports-file "$TMP/ports" --out-dir "$TMP/cfg-$v" \
+  --boards-dir "$REPO/boards" --registers "$REGISTERS" ${UP_ARGS[@]+"${UP_ARGS[@]}"}
+CFG=$TMP/cfg-$v/agent.yaml
+DATA=$TMP/cfg-$v/data
 for b in "${BINARIES[@]}"; do
   if ! out=$(timeout 60 "$b" check --config "$CFG" --quiet 2>&1); then
     echo "$out" | head -40 >&2
@@ -138,8 +210,6 @@ for b in "${BINARIES[@]}"; do
 done
 
 # 3. rounds, interleaved A B, B A, A B ... so every binary sees the same drift of the machine
-RES=$TMP/results.jsonl
-: > "$RES"
 for ((r = 1; r <= ROUNDS; r++)); do
   order=("${!BINARIES[@]}")
   if ((r % 2 == 0)); then
@@ -148,13 +218,14 @@ for ((r = 1; r <= ROUNDS; r++)); do
   for i in "${order[@]}"; do
     b=${BINARIES[$i]}; label=${LABELS[$i]}
     rm -rf "$DATA"
-    log=$TMP/agent-$label-$r.log
+    log=$TMP/agent-${letters[$i]}-$v-$r.log
     "$b" run --config "$CFG" > "$log" 2>&1 &
     AGENT_PID=$!
     # in the background, so that a signal to this script is handled at once (wait returns)
     python3 "$HERE/sample.py" --pid "$AGENT_PID" --server-pid "$SERVER_PID" \
       --counts-file "$TMP/counts.json" --data-dir "$DATA" --warmup "$WARMUP" --window "$WINDOW" \
-      --label "$label" --binary "$b" --round "$r" --out "$RES" &
+      --label "$label" --binary "$b" --round "$r" --out "$RES" \
+      --uplink-kind "$UP_KIND" --uplink-spec "$UP" --uplink-log "$UP_LOG" &
     SAMPLER_PID=$!
     rc=0; wait "$SAMPLER_PID" || rc=$?
     SAMPLER_PID=""
@@ -178,5 +249,10 @@ for ((r = 1; r <= ROUNDS; r++)); do
   done
 done
 
+# 3b. this variant's endpoint goes
+stop_pid "$MONITOR_PID" 2 || true; MONITOR_PID=""
+stop_pid "$SINK_PID" 5 || true; SINK_PID=""
+done
+
 [ -z "$RESULTS" ] || cp "$RES" "$RESULTS"
-python3 "$HERE/report.py" "$RES" "${SPECS[@]}"
+python3 "$HERE/report.py" "$RES" "${ALL_SPECS[@]}"

@@ -15,7 +15,9 @@ over a window of N seconds takes:
 - every 10 s (and at the end): /proc/P/smaps_rollup (file-backed vs anonymous memory);
 - context switches summed over /proc/P/task/*/status at both edges;
 - bytes in the agent's data dir at both edges (what the recorder wrote);
-- the server's own CPU, so a slow server would show.
+- the server's own CPU, so a slow server would show;
+- with --uplink-kind http|mqtt and --uplink-log (written by uplink_wire_sink.py or
+  mqtt_monitor.py): the uplink's bytes on the wire per point, see uplink_bytes().
 Appends one JSON object to --out; exits 1 (with a reason on stderr) when the agent died, the
 server stopped answering, or a snapshot missed its deadline.
 """
@@ -199,6 +201,82 @@ def sleep_until(t: float) -> None:
         time.sleep(d)
 
 
+def read_jsonl(path: str) -> list:
+    out = []
+    try:
+        with open(path) as f:
+            for line in f:
+                try:
+                    out.append(json.loads(line))
+                except ValueError:
+                    pass   # a line being written
+    except OSError:
+        pass
+    return out
+
+
+def uplink_bytes(a, t0: float, t1: float, points_window: int) -> dict:
+    """Bytes on the wire per point, two ways.
+
+    whole batches (the headline figure): the batches that arrived at the endpoint inside the
+    window [t0, t1] (CLOCK_MONOTONIC), their bytes / the points they carry (counted from the
+    bodies). http: bytes = request line + headers + body of those requests, as read from the
+    socket by uplink_wire_sink.py. mqtt: bytes = the broker's $SYS/broker/bytes/received
+    (everything all clients sent, MQTT framing, topic and keep-alives included) from its first
+    update after the first batch in the window to its first update after the last one, so it
+    covers batches 2..k (with one batch only: from the last update before it).
+    window: bytes that arrived inside the window / points read at the Modbus server inside it
+    (a batch edge inside the window skews it by up to one batch)."""
+    if a.uplink_kind == "mqtt":
+        time.sleep(2.5)    # the broker's next $SYS update after the last batch (sys_interval 1)
+    rows = read_jsonl(a.uplink_log)
+    out = {"uplink": a.uplink_spec}
+    if a.uplink_kind == "http":
+        batches = [r for r in rows if t0 <= r["t"] <= t1]
+        wire = sum(r["wire"] for r in batches)
+        pts = sum(r["points"] or 0 for r in batches)
+        out.update({
+            "uplink_batches": len(batches), "uplink_bytes": wire, "uplink_points": pts,
+            "uplink_records_per_batch": (sum(r["records"] or 0 for r in batches) / len(batches))
+            if batches else None,
+            "uplink_head_bytes_per_batch": (sum(r["head"] for r in batches) / len(batches))
+            if batches else None,
+            "uplink_bytes_per_point": wire / pts if pts else None,
+            "uplink_bytes_window": wire,
+            "uplink_bytes_per_point_window": wire / points_window if points_window else None,
+        })
+        return out
+    sysr = [r for r in rows if "sys_bytes" in r]
+    batches = [r for r in rows if "payload" in r and t0 <= r["t"] <= t1]
+
+    def after(t):
+        return next((r["sys_bytes"] for r in sysr if r["t"] > t), None)
+
+    def before(t):
+        v = [r["sys_bytes"] for r in sysr if r["t"] <= t]
+        return v[-1] if v else None
+
+    wire = pts = None
+    used = batches[1:] if len(batches) >= 2 else batches
+    if batches:
+        s_a = after(batches[0]["t"]) if len(batches) >= 2 else before(batches[0]["t"])
+        s_b = after(batches[-1]["t"])
+        if s_a is not None and s_b is not None:
+            wire = s_b - s_a
+            pts = sum(r["points"] or 0 for r in used)
+    w0, w1 = before(t0), before(t1)
+    win = w1 - w0 if w0 is not None and w1 is not None else None
+    out.update({
+        "uplink_batches": len(used), "uplink_bytes": wire, "uplink_points": pts,
+        "uplink_records_per_batch": (sum(r["records"] or 0 for r in used) / len(used)) if used else None,
+        "uplink_payload_bytes_per_batch": (sum(r["payload"] for r in used) / len(used)) if used else None,
+        "uplink_bytes_per_point": wire / pts if wire is not None and pts else None,
+        "uplink_bytes_window": win,
+        "uplink_bytes_per_point_window": win / points_window if win is not None and points_window else None,
+    })
+    return out
+
+
 def measure(a) -> dict:
     started = time.monotonic()
     # warm-up: keep checking that the agent is alive
@@ -253,8 +331,9 @@ def measure(a) -> dict:
     mappings = smaps_by_mapping(a.pid)
 
     wall = t1 - t0
-    cpu_s = (c1 - c0) / CLK_TCK
     points = s1["registers"] - s0["registers"]
+    up = uplink_bytes(a, t0, t1, points) if a.uplink_kind != "none" else {"uplink": "none"}
+    cpu_s = (c1 - c0) / CLK_TCK
     requests = s1["requests"] - s0["requests"]
     server_cpu_s = (s1["cpu_ticks"] - s0["cpu_ticks"]) / s1.get("clk_tck", CLK_TCK)
     server_wall = s1["t"] - s0["t"]
@@ -283,6 +362,8 @@ def measure(a) -> dict:
         "ctx_switches_per_s": (x1 - x0) / wall if wall > 0 else 0.0,
         "data_bytes_per_s": (b1 - b0) / wall if wall > 0 else 0.0,
         "server_cpu_pct_core": 100.0 * server_cpu_s / server_wall if server_wall > 0 else 0.0,
+        "t0_monotonic": t0, "t1_monotonic": t1,
+        **up,
     }
 
 
@@ -299,6 +380,9 @@ def main() -> int:
     ap.add_argument("--binary", default="")
     ap.add_argument("--round", type=int, default=1)
     ap.add_argument("--out", required=True)
+    ap.add_argument("--uplink-kind", choices=["none", "http", "mqtt"], default="none")
+    ap.add_argument("--uplink-spec", default="none")
+    ap.add_argument("--uplink-log", default="")
     a = ap.parse_args()
     # whole poll periods, so that both window edges fall in the same quiet phase
     a.window = max(a.period, round(a.window / a.period) * a.period)
@@ -315,6 +399,12 @@ def main() -> int:
           f"CPU {r['cpu_us_per_point'] or 0:.2f} us/point ({r['cpu_pct_core']:.2f}% of a core), "
           f"RSS {r['rss_median_kib'] / 1024:.1f} MiB, {r['threads_median']:.0f} threads, "
           f"server {r['server_cpu_pct_core']:.1f}% of a core", flush=True)
+    if a.uplink_kind != "none":
+        bp, bw = r.get("uplink_bytes_per_point"), r.get("uplink_bytes_per_point_window")
+        print(f"    uplink {a.uplink_spec}: {r.get('uplink_batches')} whole batches, "
+              f"{r.get('uplink_bytes')} B / {r.get('uplink_points')} points = "
+              f"{bp if bp is None else round(bp, 3)} B/point; window: "
+              f"{bw if bw is None else round(bw, 3)} B/point", flush=True)
     return 0
 
 
