@@ -145,12 +145,15 @@ private struct JSONByteParser {
     mutating func parseObject() throws(JSONParseError) -> JSONValue {
         try enter()
         position += 1  // {
-        var object = JSONObject()
+        var members: [(key: String, value: JSONValue)] = []
+        // Keys seen so far, kept once an object is large enough that searching the members for
+        // a duplicate would cost more than hashing.
+        var seen: [String: Int]?
         skipWhitespace()
         if position < bytes.count, bytes[position] == UInt8(ascii: "}") {
             position += 1
             depth -= 1
-            return .object(object)
+            return .object(JSONObject())
         }
         while true {
             skipWhitespace()
@@ -168,8 +171,20 @@ private struct JSONByteParser {
             }
             position += 1
             skipWhitespace()
-            // Assigning through the subscript makes a later duplicate replace the earlier value.
-            object[key] = try parseValue()
+            let value = try parseValue()
+            // A later duplicate replaces the earlier value, in the earlier member's place.
+            if let index = seen?[key] ?? (seen == nil ? members.firstIndex(where: { $0.key == key }) : nil) {
+                members[index].value = value
+            } else {
+                members.append((key, value))
+                if seen != nil {
+                    seen?[key] = members.count - 1
+                } else if members.count == 16 {
+                    var index: [String: Int] = [:]
+                    for (i, member) in members.enumerated() { index[member.key] = i }
+                    seen = index
+                }
+            }
             skipWhitespace()
             guard position < bytes.count else {
                 throw error("expected ',' or '}' after object member but found end of input")
@@ -181,7 +196,7 @@ private struct JSONByteParser {
             if bytes[position] == UInt8(ascii: "}") {
                 position += 1
                 depth -= 1
-                return .object(object)
+                return .object(JSONObject(uniqueMembers: members))
             }
             throw error("expected ',' or '}' after object member but found \(describeCurrent())")
         }

@@ -53,6 +53,13 @@ public struct JSONObject: Sendable, Equatable {
         for (key, value) in members { self[key] = value }
     }
 
+    /// Creates an object from members whose keys the caller has already made unique (the
+    /// parser does): no per-member search, which for a 100-member object saves ~5,000 key
+    /// comparisons.
+    public init(uniqueMembers members: [(key: String, value: JSONValue)]) {
+        self.members = members
+    }
+
     /// The value for a key, or nil when absent. Setting nil removes the key.
     public subscript(key: String) -> JSONValue? {
         get {

@@ -43,9 +43,9 @@ public enum UplinkEncoder: String, Sendable, CaseIterable {
             switch self {
             case .harvest: entries.append(Self.harvestEntry(object))
             case .json, .columnarGzip:
-                var withSequence = JSONObject([("seq", .number(Double(record.sequence)))])
-                for member in object.members { withSequence[member.key] = member.value }
-                entries.append(.object(withSequence))
+                // Parsed members are unique; only a member called "seq" could collide.
+                let members = [("seq", JSONValue.number(Double(record.sequence)))] + object.members.filter { $0.key != "seq" }
+                entries.append(.object(JSONObject(uniqueMembers: members)))
             }
         }
         let body: JSONValue
@@ -59,23 +59,33 @@ public enum UplinkEncoder: String, Sendable, CaseIterable {
         return (Array(body.compactJSON.utf8), entries.count)
     }
 
+    /// One Harvest entry. Built as a member list (a 100-point frame would otherwise search the
+    /// entry for every point): the record's own members come first and win over a point or
+    /// payload member of the same name.
     private static func harvestEntry(_ record: JSONObject) -> JSONValue {
-        var entry = JSONObject([("timestamp", record["ts"] ?? .null)])
-        if let source = record["source"] { entry["source"] = source }
+        var members: [(key: String, value: JSONValue)] = [("timestamp", record["ts"] ?? .null)]
+        if let source = record["source"] { members.append(("source", source)) }
+        var reserved: Set<String> = ["timestamp", "source"]
+        var body: [(key: String, value: JSONValue)] = []
         switch record["kind"] {
         case .string("frame")?:
-            if case .object(let points)? = record["points"] {
-                for member in points.members { entry[member.key] = member.value }
+            if let quality = record["quality"] {
+                members.append(("quality", quality))
+                reserved.insert("quality")
             }
-            if let quality = record["quality"] { entry["quality"] = quality }
+            if case .object(let points)? = record["points"] { body = points.members }
         default:
-            if let category = record["category"] { entry["category"] = category }
+            if let category = record["category"] {
+                members.append(("category", category))
+                reserved.insert("category")
+            }
             if case .object(let payload)? = record["payload"] {
-                for member in payload.members where member.key != "timestamp" { entry[member.key] = member.value }
+                body = payload.members
             } else if let payload = record["payload"] {
-                entry["payload"] = payload
+                body = [("payload", payload)]
             }
         }
-        return .object(entry)
+        members += body.filter { !reserved.contains($0.key) }
+        return .object(JSONObject(uniqueMembers: members))
     }
 }

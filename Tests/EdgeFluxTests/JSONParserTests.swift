@@ -17,6 +17,22 @@ import Testing
         #expect(try JSONValue.parse(text) == expected)
     }
 
+    /// Large objects (a 100-point frame) find duplicates through an index instead of a scan;
+    /// the rule is the same: the last value wins, in the first occurrence's place.
+    @Test func duplicateKeysInALargeObjectKeepTheLastValueInTheFirstPlace() throws {
+        let members = (0..<40).map { "\"k\($0)\":\($0)" }.joined(separator: ",")
+        let value = try JSONValue.parse("{\(members),\"k3\":\"three\",\"k39\":null,\"extra\":1}")
+        guard case .object(let object) = value else {
+            Issue.record("not an object")
+            return
+        }
+        #expect(object.count == 41)
+        #expect(object.keys.prefix(4) == ["k0", "k1", "k2", "k3"])
+        #expect(object["k3"] == .string("three"))
+        #expect(object["k39"] == .null)
+        #expect(object.keys.last == "extra")
+    }
+
     @Test func duplicateKeysKeepTheLastValue() throws {
         let value = try JSONValue.parse(#"{"a": 1, "b": 2, "a": 3}"#)
         #expect(value == ["a": 3, "b": 2])

@@ -333,11 +333,12 @@ struct UplinkTests {
         let path = try config(dir, port: Int(port))
         let agent = try PeerProcess.start(EdgeflowBinary.path, ["run", "--config", path], log: dir.file("agent.log"))
         defer { agent.terminate() }
-        // Down long enough for four failed attempts with growing backoff between them.
+        // Down long enough for four failed attempts with growing backoff between them (the next
+        // one then comes within 16 s: full jitter below 2^4 s).
         try await agent.waitForOutput(containing: "retries=4", timeout: .seconds(30))
         let sink = try await Sink(in: dir, port: port)
         // The backlog goes out once the endpoint answers (backoff at most a few seconds here).
-        let delivered = await eventually(timeout: .seconds(20)) { ((try? deliveredEntries(sink).count) ?? 0) >= 40 }
+        let delivered = await eventually(timeout: .seconds(40)) { ((try? deliveredEntries(sink).count) ?? 0) >= 40 }
         #expect(delivered, "the backlog was delivered after the outage")
         kill(agent.pid, SIGTERM)
         let status = await agent.waitForExit(timeout: .seconds(15))
