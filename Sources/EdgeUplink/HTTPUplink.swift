@@ -140,7 +140,8 @@ public final class HTTPUplink: @unchecked Sendable {
             logger.error("uplink: cannot create an HTTP client; records stay in the spool")
             return
         }
-        var firstSeenAt: Int64?
+        var window = BatchWindow(
+            records: settings.batchRecords, bytes: settings.batchBytes, interval: settings.batchIntervalNanoseconds)
         var retryAt: Int64 = 0
         var attempt = 0
         var random = SystemRandomNumberGenerator()
@@ -165,17 +166,13 @@ public final class HTTPUplink: @unchecked Sendable {
                 continue
             }
             if pending.isEmpty {
-                firstSeenAt = nil
+                window.close()
                 if stopping { return }
                 sleep(until: now + 1_000_000_000)
                 continue
             }
-            let opened = firstSeenAt ?? now
-            firstSeenAt = opened
-            let bytes = pending.reduce(0) { $0 + $1.payload.count }
-            let full = pending.count >= settings.batchRecords || bytes >= settings.batchBytes
-            if !full && !stopping && now - opened < settings.batchIntervalNanoseconds {
-                sleep(until: min(opened + settings.batchIntervalNanoseconds, now + 1_000_000_000))
+            if let later = window.wait(for: pending, now: now, stopping: stopping, poll: 1_000_000_000) {
+                sleep(until: later)
                 continue
             }
             if now < retryAt {
@@ -191,7 +188,7 @@ public final class HTTPUplink: @unchecked Sendable {
                     c.lastError = "hourly traffic allowance used up"
                     return c.budgetWaits
                 }
-                if waits == 1 || waits.nonzeroBitCount == 1 {
+                if isSparseLogPoint(waits) {
                     logger.warning(
                         "uplink: hourly traffic allowance used up; records wait in the spool",
                         metadata: ["retry_in": "\(Quantity.formatDuration(wait))", "waits": "\(waits)"])
@@ -205,7 +202,7 @@ public final class HTTPUplink: @unchecked Sendable {
             case .acknowledged, .deadLettered:
                 attempt = 0
                 retryAt = 0
-                firstSeenAt = nil
+                window.close()
             case .retry(let after):
                 if stopping { finalTryFailed = true }
                 attempt += 1
@@ -270,8 +267,7 @@ public final class HTTPUplink: @unchecked Sendable {
             c.lastError = why
             return c.retries
         }
-        // Log the first failure of a run and then sparsely, not once per attempt for hours.
-        if count == 1 || count.nonzeroBitCount == 1 {
+        if isSparseLogPoint(count) {
             logger.warning("uplink: delivery failed; records stay in the spool", metadata: ["error": "\(why)", "retries": "\(count)"])
         }
     }
@@ -298,9 +294,7 @@ public final class HTTPUplink: @unchecked Sendable {
     /// The dead-letter area is bounded: beyond `deadLetterLimit` batches the oldest go (logged),
     /// so an endpoint that refuses everything cannot fill the disk through it.
     private func pruneDeadLetters() {
-        let batches = Files.list(deadLetterDirectory).filter { $0.hasSuffix(".json") }.sorted {
-            (UInt64($0.prefix { $0.isNumber }) ?? 0) < (UInt64($1.prefix { $0.isNumber }) ?? 0)
-        }
+        let batches = DeadLetters.list(in: deadLetterDirectory)
         guard batches.count > Self.deadLetterLimit else { return }
         let excess = batches.prefix(batches.count - Self.deadLetterLimit)
         for name in excess { unlink("\(deadLetterDirectory)/\(name)") }

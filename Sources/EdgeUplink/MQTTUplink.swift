@@ -273,7 +273,7 @@ public final class MQTTUplink: @unchecked Sendable {
         var reconnectAt: Int64 = 0
         var failures = 0
         var inFlight: InFlight?
-        var firstSeenAt: Int64?
+        var window: BatchWindow
         var nextSpoolCheck: Int64 = 0
         var publishFailures = 0
         var random = SystemRandomNumberGenerator()
@@ -291,7 +291,10 @@ public final class MQTTUplink: @unchecked Sendable {
                 metadata: ["error": "\(error)"])
             return
         }
-        var session = Session(budget: settings.budget)
+        var session = Session(
+            window: BatchWindow(
+                records: settings.batchRecords, bytes: settings.batchBytes, interval: settings.batchIntervalNanoseconds),
+            budget: settings.budget)
         while step(client, &session) {}
         shutdown(client, &session)
     }
@@ -381,7 +384,7 @@ public final class MQTTUplink: @unchecked Sendable {
                 if let batch = session.inFlight, batch.messageID == messageID {
                     acknowledged(batch)
                     session.inFlight = nil
-                    session.firstSeenAt = nil
+                    session.window.close()
                     // A backlog drains at the broker's pace, not the idle poll's.
                     session.nextSpoolCheck = 0
                 }
@@ -446,16 +449,12 @@ public final class MQTTUplink: @unchecked Sendable {
             return !stopping
         }
         guard let first = pending.first?.sequence, let last = pending.last?.sequence else {
-            session.firstSeenAt = nil
+            session.window.close()
             session.nextSpoolCheck = now + Self.idlePollNanoseconds
             return !stopping
         }
-        let opened = session.firstSeenAt ?? now
-        session.firstSeenAt = opened
-        let bytes = pending.reduce(0) { $0 + $1.payload.count }
-        let full = pending.count >= settings.batchRecords || bytes >= settings.batchBytes
-        if !full && !stopping && now - opened < settings.batchIntervalNanoseconds {
-            session.nextSpoolCheck = min(opened + settings.batchIntervalNanoseconds, now + Self.idlePollNanoseconds)
+        if let later = session.window.wait(for: pending, now: now, stopping: stopping, poll: Self.idlePollNanoseconds) {
+            session.nextSpoolCheck = later
             return true
         }
         let (body, encoded) = settings.encoder.encode(pending.map { ($0.sequence, $0.payload) })
@@ -472,7 +471,7 @@ public final class MQTTUplink: @unchecked Sendable {
                 c.lastError = "hourly traffic allowance used up"
                 return c.budgetWaits
             }
-            if waits == 1 || waits.nonzeroBitCount == 1 {
+            if isSparseLogPoint(waits) {
                 logger.warning(
                     "mqtt uplink: hourly traffic allowance used up; records wait in the spool",
                     metadata: ["retry_in": "\(Quantity.formatDuration(wait))", "waits": "\(waits)"])
@@ -574,7 +573,7 @@ public final class MQTTUplink: @unchecked Sendable {
     /// once per attempt for hours.
     private func note(failure why: String, attempt: Int) {
         counters.withLock { $0.lastError = why }
-        if attempt == 1 || attempt.nonzeroBitCount == 1 {
+        if isSparseLogPoint(attempt) {
             logger.warning(
                 "mqtt uplink: delivery failed; records stay in the spool",
                 metadata: ["error": "\(why)", "attempts": "\(attempt)"])

@@ -56,11 +56,7 @@ struct SpoolContext {
     }
 
     /// Dead-letter files, oldest batch first.
-    var deadLetters: [String] {
-        Files.list(deadLetterDirectory).filter { $0.hasSuffix(".json") }.sorted {
-            (UInt64($0.prefix { $0.isNumber }) ?? 0) < (UInt64($1.prefix { $0.isNumber }) ?? 0)
-        }
-    }
+    var deadLetters: [String] { DeadLetters.list(in: deadLetterDirectory) }
 }
 
 /// `edgeflow spool stats`.

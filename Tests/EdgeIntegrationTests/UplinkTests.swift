@@ -78,6 +78,26 @@ struct UplinkTests {
             """)
     }
 
+    /// A simulated tank uplinked over MQTT to `broker`; `extra` holds more `uplink:` keys.
+    func mqttConfig(_ dir: TemporaryDirectory, broker: MosquittoBroker, gateway: String, extra: String) throws -> String {
+        try dir.write(
+            "config.yaml",
+            """
+            agent: {name: \(gateway), data_dir: \(dir.path)/data, view: log, log_level: info}
+            boards_dir: \(EdgeflowBinary.root)/boards
+            board: sim
+            sources:
+              - id: tank
+                type: simulated
+                interval: 50ms
+                points: [{name: level, waveform: constant, value: 42}]
+            uplink:
+              transport: mqtt
+              url: mqtt://127.0.0.1:\(broker.port)
+            \(extra)
+            """)
+    }
+
     /// `last_record=N` from the agent's stop line.
     func lastRecord(_ stderr: String) -> Int? {
         guard let range = stderr.range(of: "last_record=") else { return nil }
@@ -286,20 +306,7 @@ struct UplinkTests {
         let broker = try MosquittoBroker(in: dir)
         try await broker.start()
         let subscriber = try await MosquittoSubscriber(broker: broker, in: dir)
-        let path = try dir.write(
-            "config.yaml",
-            """
-            agent: {name: gw7, data_dir: \(dir.path)/data, view: log, log_level: info}
-            boards_dir: \(EdgeflowBinary.root)/boards
-            board: sim
-            sources:
-              - id: tank
-                type: simulated
-                interval: 50ms
-                points: [{name: level, waveform: constant, value: 42}]
-            uplink:
-              transport: mqtt
-              url: mqtt://127.0.0.1:\(broker.port)
+        let path = try mqttConfig(dir, broker: broker, gateway: "gw7", extra: """
               topic: edgeflow/site-a/${gateway}
               batch_interval: 300ms
               batch_records: 5
@@ -435,20 +442,7 @@ struct UplinkTests {
         let broker = try MosquittoBroker(in: dir)
         try await broker.start()
         let subscriber = try await MosquittoSubscriber(broker: broker, in: dir)
-        let path = try dir.write(
-            "config.yaml",
-            """
-            agent: {name: gw8, data_dir: \(dir.path)/data, view: log, log_level: info}
-            boards_dir: \(EdgeflowBinary.root)/boards
-            board: sim
-            sources:
-              - id: tank
-                type: simulated
-                interval: 50ms
-                points: [{name: level, waveform: constant, value: 42}]
-            uplink:
-              transport: mqtt
-              url: mqtt://127.0.0.1:\(broker.port)
+        let path = try mqttConfig(dir, broker: broker, gateway: "gw8", extra: """
               batch_interval: 200ms
               batch_records: 5
               budget: {requests_per_hour: 1}
@@ -474,20 +468,7 @@ struct UplinkTests {
     /// CAs (the records wait in the spool) and accepted with `ca_file`.
     @Test func httpsVerifiesTheEndpointAgainstTheGivenCA() async throws {
         let dir = try TemporaryDirectory(prefix: "edgeflow-uplink-tls")
-        let openssl = try requireExecutable("openssl", install: "apt-get install openssl")
-        let ec = ["-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:prime256v1", "-nodes"]
-        let steps: [[String]] = [
-            ["req", "-x509"] + ec + ["-keyout", dir.file("ca.key"), "-out", dir.file("ca.crt"), "-days", "2",
-                "-subj", "/CN=edgeflow test CA"],
-            ["req"] + ec + ["-keyout", dir.file("server.key"), "-out", dir.file("server.csr"), "-subj", "/CN=127.0.0.1"],
-            ["x509", "-req", "-in", dir.file("server.csr"), "-CA", dir.file("ca.crt"), "-CAkey", dir.file("ca.key"),
-                "-CAcreateserial", "-out", dir.file("server.crt"), "-days", "2",
-                "-extfile", try dir.write("san.cnf", "subjectAltName=IP:127.0.0.1\n")],
-        ]
-        for step in steps {
-            let result = try await runToCompletion(openssl, step, in: dir)
-            #expect(result.status == 0, "openssl \(step.joined(separator: " ")): \(result.output)")
-        }
+        try await makeTestCertificates(in: dir)
         let sink = try await Sink(in: dir, tls: (dir.file("server.crt"), dir.file("server.key")))
         let https = { (extra: String) throws -> String in
             let path = try self.config(dir, port: sink.port, extra: extra)
