@@ -9,6 +9,8 @@ let systemLibraries: [Target] = [
     .systemLibrary(name: "CYAML", pkgConfig: "yaml-0.1", providers: [.apt(["libyaml-dev"])]),
     .systemLibrary(name: "CMosquitto", pkgConfig: "libmosquitto", providers: [.apt(["libmosquitto-dev"])]),
     .systemLibrary(name: "CZlib", pkgConfig: "zlib", providers: [.apt(["zlib1g-dev"])]),
+    // libgpiod 1.6 (v1 API, Debian bookworm) or 2.x (v2 API): whichever pkg-config finds.
+    .systemLibrary(name: "CGPIOD", pkgConfig: "libgpiod", providers: [.apt(["libgpiod-dev"])]),
 ]
 
 let swiftSettings: [SwiftSetting] = [
@@ -40,6 +42,8 @@ let package = Package(
         // One small prefixed C shim per library, only where Swift cannot reach the API itself.
         .target(name: "CModbusShims", dependencies: ["CModbus"]),
         .target(name: "CCurlShims", dependencies: ["CCurl"]),
+        // One GPIO interface over both libgpiod APIs, chosen by the header the build finds.
+        .target(name: "CGPIODShims", dependencies: ["CGPIOD"]),
         .target(name: "EdgeCore", swiftSettings: swiftSettings),
         .target(name: "EdgeFlux", dependencies: ["EdgeCore", log], swiftSettings: swiftSettings),
         // Pure Swift: point types, codec, read plans. Shared by the config compiler and the driver.
@@ -61,19 +65,24 @@ let package = Package(
             dependencies: ["EdgeCore", "EdgeConfig", "EdgeFlux", "EdgePipeline", "EdgeUplink", log],
             swiftSettings: swiftSettings
         ),
+        .target(
+            name: "EdgeGPIO",
+            dependencies: ["EdgeCore", "EdgeConfig", "EdgePipeline", "CGPIODShims", log],
+            swiftSettings: swiftSettings
+        ),
         .target(name: "EdgeSimulation", dependencies: ["EdgeCore", "EdgeConfig", "EdgePipeline"], swiftSettings: swiftSettings),
         .target(
             name: "EdgeAgent",
             dependencies: [
                 "EdgeCore", "EdgeFlux", "EdgeConfig", "ModbusModel", "EdgeModbus", "EdgePipeline", "EdgeActions",
-                "EdgeSimulation", "EdgeUplink", log, lifecycle, unixSignals,
+                "EdgeSimulation", "EdgeGPIO", "EdgeUplink", log, lifecycle, unixSignals,
             ],
             swiftSettings: swiftSettings
         ),
         .executableTarget(
             name: "edgeflow",
             dependencies: [
-                "EdgeAgent", "EdgeActions", "EdgeConfig", "EdgeCore", "EdgeFlux", "ModbusModel", "EdgeModbus",
+                "EdgeAgent", "EdgeActions", "EdgeConfig", "EdgeCore", "EdgeFlux", "EdgeGPIO", "ModbusModel", "EdgeModbus",
                 "EdgeUplink", argumentParser, log,
             ],
             swiftSettings: swiftSettings
