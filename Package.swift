@@ -100,6 +100,7 @@ let package = Package(
             dependencies: ["EdgeModbus", "ModbusModel", "EdgeCore", "EdgeTestSupport"],
             swiftSettings: swiftSettings
         ),
+        .testTarget(name: "EdgeGPIOTests", dependencies: ["EdgeGPIO", "EdgeConfig", "EdgeCore"], swiftSettings: swiftSettings),
         .testTarget(name: "EdgeUplinkTests", dependencies: ["EdgeUplink", "EdgeCore", "EdgeTestSupport", log], swiftSettings: swiftSettings),
         .testTarget(
             name: "EdgePipelineTests",

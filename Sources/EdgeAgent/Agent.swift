@@ -3,6 +3,7 @@ public import EdgeCore
 public import Logging
 import EdgeActions
 import EdgeFlux
+import EdgeGPIO
 import EdgeModbus
 public import EdgePipeline
 public import EdgeSimulation
@@ -43,6 +44,8 @@ public final class Agent: Sendable {
     /// Sends the spool to the configured endpoint; nil without an `uplink` section.
     private let uplink: UplinkRunner?
     private let modbusOwners: [ModbusBusOwner]
+    /// One owner per GPIO chip the config uses on a real board.
+    private let gpioOwners: [GPIOChipOwner]
     /// Owner threads shared by TCP buses; shut down after every bus on them has closed.
     private let sharedModbusThreads: [ModbusOwnerThread]
     private let logger: Logger
@@ -63,8 +66,15 @@ public final class Agent: Sendable {
         let sim: SimulatedBoard? =
             config.board.simulated ? SimulatedBoard(config: config, ring: ring, wake: wake, clock: clock) : nil
         simulation = sim
+        let ring = ring
+        gpioOwners =
+            config.board.simulated
+            ? [] : Self.gpioChipLabels(config).map {
+                GPIOChipOwner(label: $0, config: config, ring: ring, wake: wake, clock: clock, logger: logger)
+            }
         outputs = OutputController(
-            outputs: config.outputs, drivers: try Self.outputDrivers(config: config, simulation: sim, owners: modbusOwners),
+            outputs: config.outputs,
+            drivers: try Self.outputDrivers(config: config, simulation: sim, owners: modbusOwners, chips: gpioOwners),
             clock: clock, logger: logger
         ) { output, value in
             onActivity("output \(output.id) (\(output.targetName)) = \(JSONValue.formatNumber(value))")
@@ -130,6 +140,19 @@ public final class Agent: Sendable {
         return (owners, shared)
     }
 
+    /// The labels of the chips that GPIO inputs and outputs live on, in first-use order.
+    private static func gpioChipLabels(_ config: AgentConfig) -> [String] {
+        var labels: [String] = []
+        for source in config.sources {
+            guard case .gpio(let inputs) = source.kind else { continue }
+            for line in inputs.lines where !labels.contains(line.chipLabel) { labels.append(line.chipLabel) }
+        }
+        for output in config.outputs {
+            if case .gpio(_, let label, _, _) = output.target, !labels.contains(label) { labels.append(label) }
+        }
+        return labels
+    }
+
     /// Where frames and harvested messages go: with an `uplink`, the spool under
     /// `data_dir/spool` that the HTTP uplink delivers from; without one, `records.jsonl`.
     private static func recording(
@@ -181,19 +204,21 @@ public final class Agent: Sendable {
 
     /// The driver of every output. `check` refuses outputs this build cannot drive; the same
     /// rule here means `run` refuses to start rather than pretend.
-    private static func outputDrivers(config: AgentConfig, simulation: SimulatedBoard?, owners: [ModbusBusOwner])
-        throws -> [String: any OutputDriver]
-    {
+    private static func outputDrivers(
+        config: AgentConfig, simulation: SimulatedBoard?, owners: [ModbusBusOwner], chips: [GPIOChipOwner]
+    ) throws -> [String: any OutputDriver] {
         let modbus = ModbusOutputDriver(owners: owners)
         var drivers: [String: any OutputDriver] = [:]
         for output in config.outputs {
             switch output.target {
-            case .gpio:
-                guard let simulation else {
-                    throw AgentError(
-                        message: "output '\(output.id)': GPIO outputs are not available in this build (no GPIO driver)")
+            case .gpio(_, let label, _, _):
+                if let simulation {
+                    drivers[output.id] = simulation
+                } else if let chip = chips.first(where: { $0.label == label }) {
+                    drivers[output.id] = chip
+                } else {
+                    throw AgentError(message: "output '\(output.id)': no owner for GPIO chip '\(label)'")
                 }
-                drivers[output.id] = simulation
             case .modbus:
                 drivers[output.id] = modbus
             }
@@ -216,7 +241,7 @@ public final class Agent: Sendable {
         }
         let shared = sharedModbusThreads
         add("modbus tcp threads", start: {}, stop: { for thread in shared { thread.shutdown() } })
-        let sources: [any FrameSource] = modbusOwners + (simulation.map { [$0] } ?? [])
+        let sources: [any FrameSource] = modbusOwners + gpioOwners + (simulation.map { [$0] } ?? [])
         for source in sources {
             add("\(source.sourceName) link", start: { try source.open() }, stop: { source.close() })
         }

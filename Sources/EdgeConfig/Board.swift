@@ -1,4 +1,4 @@
-import EdgeCore
+public import EdgeCore
 
 /// A board description from `boards/*.yaml`: which GPIO chips (by label) and lines (by kernel
 /// name) and which serial ports a gateway model has.
@@ -120,5 +120,17 @@ extension Board {
         }
         guard let id, let label else { return nil }
         return Chip(id: id, label: label, lines: lines)
+    }
+}
+
+extension Board {
+    /// Loads board `nameOrPath` (an id looked up in `boardsDir`, beside the working directory's
+    /// project and in the installed locations, or a path to a board file) for the field tools.
+    /// Returns the board, or the diagnostics saying why not.
+    public static func load(_ nameOrPath: String, boardsDir: String? = nil, baseDir: String = ".") -> (Board?, [Diagnostic]) {
+        let node = YAMLNode(.scalar(nameOrPath, quoted: false), at: SourceLocation(file: "--board", line: 1, column: 1))
+        var reader = NodeReader()
+        let loaded = ConfigCompiler.loadBoard(node, explicitDir: boardsDir, baseDir: baseDir, reader: &reader)
+        return (reader.bag.hasErrors ? nil : loaded?.0, reader.bag.all)
     }
 }

@@ -94,11 +94,6 @@ public enum ConfigCompiler {
                     continue
                 }
                 ids[s.id] = item.location
-                if case .gpio = s.kind, let board = boardAndFile?.0, !board.simulated {
-                    reader.bag.error(
-                        item.location, join(path, "type"), "GPIO inputs are not available in this build (no GPIO driver)",
-                        hint: "run it on 'board: sim' to simulate the lines; real chips need the libgpiod driver")
-                }
                 sources.append(s)
             }
         }
@@ -114,11 +109,6 @@ public enum ConfigCompiler {
                     continue
                 }
                 ids[o.id] = item.location
-                if o.gpioLine != nil, let board = boardAndFile?.0, !board.simulated {
-                    reader.bag.error(
-                        item.location, join(path, "type"), "GPIO outputs are not available in this build (no GPIO driver)",
-                        hint: "run it on 'board: sim' to simulate the line; real chips need the libgpiod driver")
-                }
                 outputs.append(o)
             }
         }

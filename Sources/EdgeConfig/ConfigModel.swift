@@ -111,6 +111,43 @@ public struct SimulatedPoint: Sendable, Equatable {
 public struct GPIOInputs: Sendable {
     /// The lines.
     public var lines: [GPIOInputLine]
+    /// How often lines with `edge: none` are read, in nanoseconds (the polling mode).
+    public var pollNanoseconds: Int64 = 1_000_000_000
+
+    /// The source's point names: one per line, then `<name>_count` and `<name>_rate` for each
+    /// line with a pulse counter, in line order.
+    public var pointNames: [String] {
+        lines.map(\.name) + lines.filter { $0.counter != nil }.flatMap { ["\($0.name)_count", "\($0.name)_rate"] }
+    }
+
+    /// Where a counted line's `_count` point sits in the frame (its `_rate` follows), by line index.
+    public var counterPoints: [Int: Int] {
+        var result: [Int: Int] = [:]
+        var next = lines.count
+        for (index, line) in lines.enumerated() where line.counter != nil {
+            result[index] = next
+            next += 2
+        }
+        return result
+    }
+}
+
+/// A pulse counter on an input line (a flow meter, an energy meter's S0 output): the edges the
+/// line's `edge` setting selects are counted, scaled, and turned into a rate.
+public struct GPIOPulseCounter: Sendable, Equatable {
+    /// What one pulse is worth (litres, Wh); the `_count` point is pulses × scale.
+    public var scale: Double
+    /// The window the rate is averaged over, in nanoseconds (whole seconds).
+    public var rateWindowNanoseconds: Int64
+    /// The rate's time unit in nanoseconds: the `_rate` point is scaled pulses per this period.
+    public var ratePerNanoseconds: Int64
+
+    /// Creates a counter.
+    public init(scale: Double, rateWindowNanoseconds: Int64, ratePerNanoseconds: Int64) {
+        self.scale = scale
+        self.rateWindowNanoseconds = rateWindowNanoseconds
+        self.ratePerNanoseconds = ratePerNanoseconds
+    }
 }
 
 /// One GPIO input line.
@@ -133,6 +170,8 @@ public struct GPIOInputLine: Sendable, Equatable {
     public var debounceNanoseconds: Int64
     /// On the simulated board: toggle the input every so often (ns); nil = stays low.
     public var simulateToggleNanoseconds: Int64?
+    /// Pulse counting, when configured.
+    public var counter: GPIOPulseCounter? = nil
 }
 
 /// An actuator output with its safety envelope (S5): every write from any origin must fall in

@@ -6,7 +6,7 @@ enum SourceDecoder {
     static let sourceTypes = ["simulated", "gpio", "modbus"]
     static let keysByType: [String: [String]] = [
         "simulated": ["id", "type", "interval", "points"],
-        "gpio": ["id", "type", "lines"],
+        "gpio": ["id", "type", "lines", "poll"],
         "modbus": ModbusDecoder.deviceKeys,
     ]
 
@@ -67,7 +67,16 @@ enum SourceDecoder {
                 lines.append(l)
             }
             if items.isEmpty { reader.bag.error(linesNode.location, join(path, "lines"), "a gpio source needs at least one line") }
-            return SourceConfig(id: id, kind: .gpio(GPIOInputs(lines: lines)), pointNames: lines.map(\.name), pointUnits: [])
+            var inputs = GPIOInputs(lines: lines)
+            if let poll = f["poll"].flatMap({ reader.duration($0, join(path, "poll"), in: 1_000_000...86_400_000_000_000) }) {
+                inputs.pollNanoseconds = poll
+            }
+            let names = inputs.pointNames
+            for (i, name) in names.enumerated() where names[..<i].contains(name) {
+                reader.bag.error(linesNode.location, join(path, "lines"), "point name '\(name)' is used twice",
+                    hint: "a counted line 'x' adds points 'x_count' and 'x_rate'; rename the line that clashes")
+            }
+            return SourceConfig(id: id, kind: .gpio(inputs), pointNames: names, pointUnits: [])
         }
     }
 
@@ -138,7 +147,7 @@ enum SourceDecoder {
     }
 
     static func decodeInputLine(_ node: YAMLNode, _ path: String, board: Board?, reader: inout NodeReader) -> GPIOInputLine? {
-        let allowed = ["line", "name", "edge", "bias", "active_low", "debounce", "simulate"]
+        let allowed = ["line", "name", "edge", "bias", "active_low", "debounce", "simulate", "counter"]
         guard let f = reader.fields(node, path, allowed: allowed) else { return nil }
         let resolved = reader.require(f, "line", in: node, path).flatMap { resolveLine($0, join(path, "line"), board: board, reader: &reader) }
         let name = f["name"].flatMap { reader.identifier($0, join(path, "name")) }
@@ -158,10 +167,34 @@ enum SourceDecoder {
                 toggle = reader.duration(t, join(sp, "toggle_every"), in: 10_000_000...86_400_000_000_000)
             }
         }
+        let counter = f["counter"].flatMap { decodeCounter($0, join(path, "counter"), edge: edge, reader: &reader) }
         guard let (lineName, chip, line) = resolved else { return nil }
-        return GPIOInputLine(
+        var input = GPIOInputLine(
             line: lineName, chipLabel: chip.label, offset: line.offset, name: name ?? lineName, edge: edge, bias: bias,
             activeLow: activeLow, debounceNanoseconds: debounce, simulateToggleNanoseconds: toggle)
+        input.counter = counter
+        return input
+    }
+
+    /// `counter: {scale: 0.5, rate_window: 60s, rate_per: 1min}`; every key optional.
+    static func decodeCounter(_ node: YAMLNode, _ path: String, edge: String, reader: inout NodeReader) -> GPIOPulseCounter? {
+        guard let f = reader.fields(node, path, allowed: ["scale", "rate_window", "rate_per"]) else { return nil }
+        let scale = f["scale"].flatMap { reader.number($0, join(path, "scale"), in: 1e-12...1e12) } ?? 1
+        let window = f["rate_window"].flatMap {
+            reader.duration($0, join(path, "rate_window"), in: 1_000_000_000...3_600_000_000_000)
+        } ?? 60_000_000_000
+        let per = f["rate_per"].flatMap { reader.duration($0, join(path, "rate_per"), in: 1_000_000_000...86_400_000_000_000) }
+            ?? 1_000_000_000
+        if window % 1_000_000_000 != 0, let n = f["rate_window"] {
+            reader.bag.error(n.location, join(path, "rate_window"), "the rate window must be whole seconds", hint: "e.g. 60s")
+            return nil
+        }
+        if edge == "none" {
+            reader.bag.error(node.location, path, "a counter needs edges to count, but this line has 'edge: none'",
+                hint: "use 'edge: rising' (or falling) for a pulse output")
+            return nil
+        }
+        return GPIOPulseCounter(scale: scale, rateWindowNanoseconds: window, ratePerNanoseconds: per)
     }
 
     static func decodeOutput(

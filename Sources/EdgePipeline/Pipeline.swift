@@ -25,6 +25,8 @@ public final class Pipeline: @unchecked Sendable {
     private let outputs: OutputController?
     private let clock: any EdgeClock
     private let gpio: [GPIOInputs?]
+    /// Per source: where each counted line's `_count` point is.
+    private let counterPoints: [[Int: Int]]
     private let hasText: [Bool]
 
     /// Creates the consumer. `onFrame` runs on the consumer thread for every frame (the live
@@ -46,6 +48,7 @@ public final class Pipeline: @unchecked Sendable {
         self.logger = logger
         self.onFrame = onFrame
         gpio = config.sources.map { if case .gpio(let g) = $0.kind { g } else { nil } }
+        counterPoints = gpio.map { $0?.counterPoints ?? [:] }
         hasText = config.sources.map(\.hasStringPoints)
     }
 
@@ -118,7 +121,9 @@ public final class Pipeline: @unchecked Sendable {
     private func feedEngine(_ frame: FrameView, levels: inout [[Double?]]) {
         guard let engine else { return }
         if let inputs = gpio[frame.source] {
-            for p in 0..<frame.count where frame.qualities[p] == .good {
+            // Points past the lines are pulse counts and rates: they ride along with their
+            // line's edge event, and a frame holding only them is recorded but is no event.
+            for p in 0..<min(frame.count, inputs.lines.count) where frame.qualities[p] == .good {
                 let value = frame.values[p]
                 let previous = levels[frame.source][p]
                 levels[frame.source][p] = value
@@ -129,11 +134,15 @@ public final class Pipeline: @unchecked Sendable {
                 case "rising" where !rising, "falling" where rising, "none": continue
                 default: break
                 }
-                let payload: JSONValue = [
-                    "line": .string(line.line), "name": .string(line.name), "value": .number(value),
-                    "edge": .string(rising ? "rising" : "falling"),
-                ]
-                engine.handleDeviceEvent(source: frame.source, timestampNanoseconds: frame.timestamp, payload: payload)
+                var payload = JSONObject([
+                    ("line", .string(line.line)), ("name", .string(line.name)), ("value", .number(value)),
+                    ("edge", .string(rising ? "rising" : "falling")),
+                ])
+                if let c = counterPoints[frame.source][p], c + 1 < frame.count, frame.qualities[c] == .good {
+                    payload["count"] = .number(frame.values[c])
+                    payload["rate"] = .number(frame.values[c + 1])
+                }
+                engine.handleDeviceEvent(source: frame.source, timestampNanoseconds: frame.timestamp, payload: .object(payload))
             }
             return
         }

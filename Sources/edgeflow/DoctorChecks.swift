@@ -1,6 +1,7 @@
 import EdgeConfig
 import EdgeCore
 import EdgeFlux
+import EdgeGPIO
 import EdgeModbus
 import EdgeUplink
 
@@ -46,8 +47,9 @@ enum Doctor {
             DoctorCheck(name: "libmodbus", level: .pass, detail: ModbusClient.libraryVersion),
             DoctorCheck(name: "libcurl", level: .pass, detail: HTTPClient.libraryVersion),
             DoctorCheck(
-                name: "libgpiod", level: .warn, detail: "not in this build: GPIO runs on the simulated board only",
-                hint: "configs with GPIO on a real board are refused by edgeflow check"),
+                name: "libgpiod", level: .pass,
+                detail: "\(GPIOLibrary.version) (v\(GPIOLibrary.apiVersion) API, "
+                    + "\(GPIOLibrary.kernelDebounce ? "kernel" : "software") debounce)"),
         ]
         if let configFile {
             if let config {
@@ -103,6 +105,15 @@ enum Doctor {
                     ? "\(chips.joined(separator: ", ")) readable and writable"
                     : "no access to \(closed.map { "/dev/\($0)" }.joined(separator: ", "))",
                 hint: closed.isEmpty ? nil : "add the user to the gpio group: sudo usermod -aG gpio $USER (then log in again)"))
+            // The board's chips are found by label: a wrong board in the config shows here.
+            for chip in board?.simulated == false ? board?.chips ?? [] : [] {
+                do {
+                    let found = try GPIOChips.open(label: chip.label)
+                    checks.append(DoctorCheck(name: "gpio chip \(chip.id)", level: .pass, detail: "\(chip.label) is \(found.path)"))
+                } catch {
+                    checks.append(DoctorCheck(name: "gpio chip \(chip.id)", level: .fail, detail: error.message, hint: error.hint))
+                }
+            }
         }
         return checks
     }

@@ -12,7 +12,8 @@ struct EdgeflowCommand: AsyncParsableCommand {
         commandName: "edgeflow",
         abstract: "Edge agent for Linux gateways: GPIO and Modbus acquisition, Flux flows, durable uplink.",
         subcommands: [
-            RunCommand.self, CheckCommand.self, DoctorCommand.self, FlowCommand.self, ModbusCommand.self, SpoolCommand.self,
+            RunCommand.self, CheckCommand.self, DoctorCommand.self, FlowCommand.self, GPIOCommand.self, ModbusCommand.self,
+            SpoolCommand.self,
             UplinkCommand.self, VersionCommand.self,
         ]
     )

@@ -1,0 +1,271 @@
+public import EdgeConfig
+public import EdgeCore
+public import EdgePipeline
+public import Logging
+import Synchronization
+
+#if canImport(Glibc)
+    import Glibc
+#endif
+
+/// Counters of one input line, for logs and status.
+public struct GPIOLineCounters: Sendable, Equatable {
+    /// The board's line name (`GPIO17`).
+    public var line: String
+    /// Raw edge events the kernel delivered.
+    public var events: UInt64
+    /// Edges reported in frames after debounce.
+    public var edges: UInt64
+    /// Events the kernel dropped (gaps in its sequence numbers; v2 API only).
+    public var sequenceGaps: UInt64
+}
+
+/// One GPIO chip, found by its label, owned by one thread: its input lines become frames (one
+/// per edge, stamped with the kernel's edge time; polled lines on their interval) and its output
+/// lines are driven on request. The thread sleeps in poll(2) on the chip's event descriptors and
+/// an eventfd, so an idle chip costs no CPU.
+public final class GPIOChipOwner: FrameSource, OutputDriver, @unchecked Sendable {
+    // @unchecked: `chip`, the requests, `lines` and `thread` are set by open() before the thread
+    // starts and then touched by the owner thread alone (close() joins it first); the rest is
+    // immutable or behind atomics and mutexes.
+    /// The chip's label.
+    public let label: String
+    private let sources: [SourceConfig]
+    private let plan: [(source: Int, point: Int, line: GPIOInputLine)]
+    private let outputLines: [OutputConfig]
+    private let ring: SampleRing
+    private let wake: WakeSignal
+    private let clock: any EdgeClock
+    private let logger: Logger
+    private let devices: String
+    private let stopFlag = Atomic<Bool>(false)
+    private let acquiring = Atomic<Bool>(false)
+    private let commands = Mutex<[(offset: Int, value: Int, done: @Sendable (Result<Void, OutputDriveError>) -> Void)]>([])
+    private let counterSnapshot: Mutex<[GPIOLineCounters]>
+    /// A self-pipe: write end pokes the owner thread out of poll(2), read end is polled.
+    private let wakePipe: (read: Int32, write: Int32)
+    private var chip: GPIOChip?
+    private var inputRequest: GPIOLineRequest?
+    private var outputRequest: GPIOLineRequest?
+    private var lines: [InputLineState] = []
+    private var thread: OwnerThread?
+
+    /// The owner of chip `label` for the config's GPIO inputs and outputs on it. `devices` is
+    /// where chips are looked for (tests point it elsewhere).
+    public init(
+        label: String, config: AgentConfig, ring: SampleRing, wake: WakeSignal, clock: any EdgeClock, logger: Logger,
+        devices: String = "/dev"
+    ) {
+        self.label = label
+        sources = config.sources
+        var plan: [(Int, Int, GPIOInputLine)] = []
+        for (index, source) in config.sources.enumerated() {
+            guard case .gpio(let inputs) = source.kind else { continue }
+            for (point, line) in inputs.lines.enumerated() where line.chipLabel == label { plan.append((index, point, line)) }
+        }
+        self.plan = plan
+        outputLines = config.outputs.filter {
+            if case .gpio(_, let chip, _, _) = $0.target { chip == label } else { false }
+        }
+        self.ring = ring
+        self.wake = wake
+        self.clock = clock
+        self.logger = logger
+        self.devices = devices
+        counterSnapshot = Mutex(plan.map { GPIOLineCounters(line: $0.2.line, events: 0, edges: 0, sequenceGaps: 0) })
+        var fds: [Int32] = [-1, -1]
+        if pipe(&fds) == 0 {
+            for fd in fds {
+                _ = fcntl(fd, F_SETFL, O_NONBLOCK)
+                _ = fcntl(fd, F_SETFD, FD_CLOEXEC)
+            }
+            wakePipe = (fds[0], fds[1])
+        } else {
+            wakePipe = (-1, -1)
+        }
+    }
+
+    deinit {
+        if wakePipe.read >= 0 {
+            Glibc.close(wakePipe.read)
+            Glibc.close(wakePipe.write)
+        }
+    }
+
+    /// `gpio chip pinctrl-bcm2711`.
+    public var sourceName: String { "gpio chip \(label)" }
+
+    /// Per input line: raw events, debounced edges, kernel sequence gaps.
+    public var lineCounters: [GPIOLineCounters] { counterSnapshot.withLock { $0 } }
+
+    /// Opens the chip, requests the outputs at their safe values (so a restart after a crash
+    /// starts safe) and the inputs with their bias, edges and debounce, and starts the owner
+    /// thread. Throws a `GPIOError` that says what to do (group membership, line in use, wrong
+    /// board).
+    public func open() throws {
+        guard thread == nil else { return }
+        guard wakePipe.read >= 0 else { throw GPIOError.system("cannot create a wake-up pipe for \(sourceName)", errno: errno) }
+        let chip = try GPIOChips.open(label: label, directory: devices)
+        self.chip = chip
+        if !outputLines.isEmpty {
+            let specs = outputLines.compactMap { output -> (offset: Int, activeLow: Bool, initial: Int)? in
+                guard case .gpio(_, _, let offset, let activeLow) = output.target else { return nil }
+                return (offset, activeLow, output.safeValue == 0 ? 0 : 1)
+            }
+            outputRequest = try GPIOLineRequest.outputs(
+                chip: chip, consumer: "edgeflow", lines: specs, what: outputLines.map(\.targetName).joined(separator: ", "))
+        }
+        if !plan.isEmpty {
+            let kernelDebounce = GPIOLibrary.kernelDebounce
+            let requests = plan.map { item in
+                GPIOInputRequest(
+                    offset: item.line.offset,
+                    // Both edges are asked of the kernel so the level is always known; the line's
+                    // `edge` setting picks which edges become flow events and counts.
+                    edge: item.line.edge == "none" ? "none" : "both", bias: item.line.bias, activeLow: item.line.activeLow,
+                    debounceMicroseconds: kernelDebounce ? UInt32(clamping: item.line.debounceNanoseconds / 1000) : 0)
+            }
+            inputRequest = try GPIOLineRequest.inputs(
+                chip: chip, consumer: "edgeflow", lines: requests, what: plan.map(\.line.line).joined(separator: ", "))
+            lines = plan.map { item in
+                let counter = item.line.counter.map {
+                    PulseCounter(
+                        scale: $0.scale, windowSeconds: Int($0.rateWindowNanoseconds / 1_000_000_000),
+                        ratePerNanoseconds: $0.ratePerNanoseconds)
+                }
+                return InputLineState(
+                    source: item.source, point: item.point, offset: item.line.offset, edge: item.line.edge,
+                    softwareDebounce: kernelDebounce ? 0 : item.line.debounceNanoseconds, counter: counter)
+            }
+        }
+        stopFlag.store(false, ordering: .releasing)
+        thread = try OwnerThread(name: sourceName) { [self] in run() }
+        logger.info(
+            "gpio chip opened",
+            metadata: [
+                "chip": "\(chip.name)", "label": "\(label)", "inputs": "\(plan.count)", "outputs": "\(outputLines.count)",
+                "libgpiod": "\(GPIOLibrary.version) (v\(GPIOLibrary.apiVersion) API)",
+            ])
+    }
+
+    /// Starts turning edges into frames: the owner thread first reports every line's level.
+    public func startAcquisition() {
+        acquiring.store(true, ordering: .releasing)
+        poke()
+    }
+
+    /// Stops producing frames; edges that arrive meanwhile are read and dropped.
+    public func stopAcquisition() {
+        acquiring.store(false, ordering: .releasing)
+        poke()
+    }
+
+    /// Stops the owner thread and releases the lines; writes after this fail.
+    public func close() {
+        stopFlag.store(true, ordering: .releasing)
+        poke()
+        thread?.join()
+        thread = nil
+        for c in lineCounters where c.events > 0 {
+            logger.info(
+                "gpio line counters",
+                metadata: ["line": "\(c.line)", "events": "\(c.events)", "edges": "\(c.edges)", "gaps": "\(c.sequenceGaps)"])
+        }
+        inputRequest = nil
+        outputRequest = nil
+        chip = nil
+        // Anything still queued was never driven.
+        let orphans = commands.withLock { pending in
+            defer { pending.removeAll() }
+            return pending
+        }
+        for command in orphans { command.done(.failure(OutputDriveError("\(sourceName) is closed"))) }
+    }
+
+    /// Queues a write for the owner thread; completes once the kernel took the value.
+    public func drive(
+        _ output: OutputConfig, value: Double, completion: @escaping @Sendable (Result<Void, OutputDriveError>) -> Void
+    ) {
+        guard case .gpio(_, _, let offset, _) = output.target, thread != nil, !stopFlag.load(ordering: .acquiring) else {
+            completion(.failure(OutputDriveError("\(sourceName) is not open")))
+            return
+        }
+        commands.withLock { $0.append((offset, value == 0 ? 0 : 1, completion)) }
+        poke()
+    }
+
+    private func poke() {
+        // A full pipe already means a wake-up is pending, so a failed write loses nothing.
+        var one: UInt8 = 1
+        _ = write(wakePipe.write, &one, 1)
+    }
+
+    private func run() {
+        var loop = OwnerLoop(owner: self)
+        loop.run()
+    }
+
+    // MARK: owner-thread work, called by OwnerLoop
+
+    var isStopping: Bool { stopFlag.load(ordering: .acquiring) }
+    var isAcquiring: Bool { acquiring.load(ordering: .acquiring) }
+    var wakeDescriptor: Int32 { wakePipe.read }
+    var inputs: GPIOLineRequest? { inputRequest }
+    var lineStates: [InputLineState] {
+        get { lines }
+        set { lines = newValue }
+    }
+    var pollIntervals: [Int64] {
+        sources.map { if case .gpio(let g) = $0.kind { g.pollNanoseconds } else { Int64.max } }
+    }
+    var longestSource: Int { sources.map(\.pointNames.count).max() ?? 1 }
+    var loopClock: any EdgeClock { clock }
+    var loopLogger: Logger { logger }
+
+    func drainWake() {
+        var bytes: (UInt64, UInt64, UInt64, UInt64) = (0, 0, 0, 0)
+        while withUnsafeMutableBytes(of: &bytes, { read(wakePipe.read, $0.baseAddress, $0.count) }) > 0 {}
+    }
+
+    func runCommands() {
+        let pending = commands.withLock { queue in
+            defer { queue.removeAll(keepingCapacity: true) }
+            return queue
+        }
+        for command in pending {
+            guard let outputRequest else {
+                command.done(.failure(OutputDriveError("\(sourceName) has no output lines requested")))
+                continue
+            }
+            do {
+                try outputRequest.set(offset: command.offset, value: command.value)
+                command.done(.success(()))
+            } catch {
+                command.done(.failure(OutputDriveError("\(sourceName): \(error)")))
+            }
+        }
+    }
+
+    func push(_ samples: UnsafeBufferPointer<Sample>, timestamp: Int64) {
+        ring.pushFrame(samples, timestamp: timestamp)
+        wake.signal()
+    }
+
+    func publishCounters() {
+        counterSnapshot.withLock { snapshot in
+            for (i, line) in lines.enumerated() {
+                snapshot[i].events = line.events
+                snapshot[i].edges = line.edges
+                snapshot[i].sequenceGaps = line.sequenceGaps
+            }
+        }
+    }
+}
+
+extension GPIOChipOwner {
+    /// Where each counted line's `_count` point is, by the line's point index, for `source`.
+    func counterPoints(source: Int) -> [Int: Int] {
+        if case .gpio(let inputs) = sources[source].kind { return inputs.counterPoints }
+        return [:]
+    }
+}

@@ -1,0 +1,94 @@
+import Testing
+
+@testable import EdgeGPIO
+
+@Suite struct InputLineStateTests {
+    func event(_ rising: Bool, at ms: Int64, seq: UInt64 = 0) -> GPIOEdgeEvent {
+        GPIOEdgeEvent(offset: 3, rising: rising, timestampNanoseconds: ms * 1_000_000, lineSequence: seq)
+    }
+
+    func line(edge: String = "both", debounceMs: Int64 = 0, counter: PulseCounter? = nil) -> InputLineState {
+        InputLineState(source: 0, point: 0, offset: 3, edge: edge, softwareDebounce: debounceMs * 1_000_000, counter: counter)
+    }
+
+    @Test func theFirstLevelIsReportedButIsNoEdge() {
+        var state = line()
+        #expect(state.polled(level: 1, at: 0) == 1)
+        #expect(state.edges == 0)
+        #expect(state.polled(level: 1, at: 5) == nil, "an unchanged level is not reported again")
+    }
+
+    @Test func withoutDebounceEveryChangeIsReportedAndRepeatsAreNot() {
+        var state = line()
+        _ = state.polled(level: 0, at: 0)
+        #expect(state.raw(event(true, at: 1)) == 1)
+        #expect(state.raw(event(true, at: 2)) == nil, "a second rising edge without a fall changes nothing")
+        #expect(state.raw(event(false, at: 3)) == 0)
+        #expect(state.events == 3)
+        #expect(state.edges == 2)
+    }
+
+    @Test func aBurstOfBouncesSettlesToOneEdgeStampedWithTheLastBounce() {
+        var state = line(debounceMs: 20)
+        _ = state.polled(level: 0, at: 0)
+        for (i, ms) in [100, 101, 103, 104, 107].enumerated() {
+            #expect(state.raw(event(i % 2 == 0, at: Int64(ms))) == nil, "nothing is reported while the line bounces")
+        }
+        #expect(state.settleAt == 127_000_000, "the decision waits 20 ms after the last bounce")
+        #expect(state.settle(level: 1) == 1)
+        #expect(state.settleTimestamp == 107_000_000)
+        #expect(state.events == 5)
+        #expect(state.edges == 1)
+    }
+
+    @Test func aBounceThatReturnsToTheReportedLevelIsNoEdge() {
+        var state = line(debounceMs: 10)
+        _ = state.polled(level: 0, at: 0)
+        _ = state.raw(event(true, at: 50))
+        _ = state.raw(event(false, at: 52))
+        #expect(state.settle(level: 0) == nil)
+        #expect(state.edges == 0)
+    }
+
+    @Test func kernelSequenceGapsAreCounted() {
+        var state = line()
+        _ = state.polled(level: 0, at: 0)
+        _ = state.raw(event(true, at: 1, seq: 1))
+        _ = state.raw(event(false, at: 2, seq: 2))
+        _ = state.raw(event(true, at: 3, seq: 6))  // 3, 4 and 5 were lost
+        #expect(state.sequenceGaps == 3)
+    }
+
+    @Test func aCounterCountsOnlyTheConfiguredEdge() {
+        var state = line(edge: "rising", counter: PulseCounter(scale: 0.5, windowSeconds: 10, ratePerNanoseconds: 1_000_000_000))
+        _ = state.polled(level: 0, at: 0)
+        for i in 0..<6 { _ = state.raw(event(i % 2 == 0, at: Int64(i) * 10)) }
+        #expect(state.edges == 6)
+        #expect(state.counter?.pulses == 3)
+        #expect(state.counter?.count == 1.5)
+    }
+}
+
+@Suite struct PulseCounterTests {
+    let second: Int64 = 1_000_000_000
+
+    @Test func theRateIsScaledPulsesPerPeriodAveragedOverTheWindow() {
+        // 60 pulses in the first 6 s of a 10 s window, each worth 2 units, per minute:
+        // 120 units / 10 s * 60 s = 720 per minute.
+        var counter = PulseCounter(scale: 2, windowSeconds: 10, ratePerNanoseconds: 60 * second)
+        for i in 0..<60 { counter.pulse(at: Int64(i) * second / 10) }
+        #expect(counter.rate(at: 6 * second) == 720)
+        #expect(counter.count == 120)
+    }
+
+    @Test func pulsesLeaveTheWindowAndASilenceBringsTheRateToZero() {
+        var counter = PulseCounter(scale: 1, windowSeconds: 4, ratePerNanoseconds: second)
+        counter.pulse(at: 0)
+        counter.pulse(at: 1 * second)
+        counter.pulse(at: 2 * second)
+        #expect(counter.rate(at: 3 * second) == 0.75)  // 3 pulses / 4 s
+        #expect(counter.rate(at: 4 * second) == 0.5, "the pulse of second 0 left the window")
+        #expect(counter.rate(at: 100 * second) == 0)
+        #expect(counter.pulses == 3, "the total never decreases")
+    }
+}
