@@ -200,11 +200,16 @@ public struct OutputConfig: Sendable, Equatable {
     public var maxStep: Double?
     /// The minimum time between changes, in nanoseconds.
     public var minHoldNanoseconds: Int64
+    /// The only values a write may set besides the range check (`allowed: [0, 20, 40]`); nil = any.
+    public var allowedValues: [Double]?
+    /// The most changes allowed within a sliding window (`max_rate: 6/1m`), so a flapping rule
+    /// cannot wear out a relay or a compressor; nil = no limit.
+    public var maxChanges: (count: Int, windowNanoseconds: Int64)?
 
     /// Creates an output.
     public init(
         id: String, target: Target, safeValue: Double, minimum: Double, maximum: Double, maxStep: Double? = nil,
-        minHoldNanoseconds: Int64
+        minHoldNanoseconds: Int64, allowedValues: [Double]? = nil, maxChanges: (count: Int, windowNanoseconds: Int64)? = nil
     ) {
         self.id = id
         self.target = target
@@ -213,6 +218,16 @@ public struct OutputConfig: Sendable, Equatable {
         self.maximum = maximum
         self.maxStep = maxStep
         self.minHoldNanoseconds = minHoldNanoseconds
+        self.allowedValues = allowedValues
+        self.maxChanges = maxChanges
+    }
+
+    /// Outputs are equal when every field is (the tuple needs spelling out).
+    public static func == (lhs: OutputConfig, rhs: OutputConfig) -> Bool {
+        lhs.id == rhs.id && lhs.target == rhs.target && lhs.safeValue == rhs.safeValue && lhs.minimum == rhs.minimum
+            && lhs.maximum == rhs.maximum && lhs.maxStep == rhs.maxStep && lhs.minHoldNanoseconds == rhs.minHoldNanoseconds
+            && lhs.allowedValues == rhs.allowedValues && lhs.maxChanges?.count == rhs.maxChanges?.count
+            && lhs.maxChanges?.windowNanoseconds == rhs.maxChanges?.windowNanoseconds
     }
 
     /// `GPIO27` or `meter.setpoint`, for people.

@@ -28,7 +28,8 @@ extension AgentConfig {
                 let lines = g.lines.map { l in
                     let extra = [l.edge == "none" ? "no edges" : "\(l.edge) edges", l.bias == "as-is" ? nil : l.bias,
                         l.debounceNanoseconds > 0 ? "debounce \(Quantity.formatDuration(l.debounceNanoseconds))" : nil,
-                        l.simulateToggleNanoseconds.map { "toggles every \(Quantity.formatDuration($0))" }]
+                        l.simulateToggleNanoseconds.map { "toggles every \(Quantity.formatDuration($0))" },
+                        l.counter.map { "counts \($0.scale == 1 ? "pulses" : "pulses x \(JSONValue.formatNumber($0.scale))") into \(l.name)_count and \(l.name)_rate" }]
                     return "\(l.line) as \(l.name) (\(extra.compactMap { $0 }.joined(separator: ", ")))"
                 }
                 out.append("  " + s.id.padding(12) + "gpio: " + lines.joined(separator: "; "))
@@ -37,13 +38,15 @@ extension AgentConfig {
         row("outputs", "\(outputs.count)")
         for o in outputs {
             let fmt = JSONValue.formatNumber
+            let rate = o.maxChanges.map { ", at most \($0.count) changes per \(Quantity.formatDuration($0.windowNanoseconds))" } ?? ""
             switch o.target {
             case .gpio(let line, _, _, _):
                 let pin = board.line(named: line)?.line.pin.map { " (pin \($0))" } ?? ""
-                out.append("  " + o.id.padding(12) + "gpio \(line)\(pin), safe value \(fmt(o.safeValue)), min hold \(Quantity.formatDuration(o.minHoldNanoseconds))")
+                out.append("  " + o.id.padding(12) + "gpio \(line)\(pin), safe value \(fmt(o.safeValue)), min hold \(Quantity.formatDuration(o.minHoldNanoseconds))\(rate)")
             case .modbus(let device, let point):
                 let step = o.maxStep.map { ", max step \(fmt($0))" } ?? ""
-                out.append("  " + o.id.padding(12) + "modbus \(device).\(point) in \(fmt(o.minimum))...\(fmt(o.maximum)), safe value \(fmt(o.safeValue))\(step), min hold \(Quantity.formatDuration(o.minHoldNanoseconds))")
+                let allowed = o.allowedValues.map { ", values \($0.map(fmt).joined(separator: "/"))" } ?? ""
+                out.append("  " + o.id.padding(12) + "modbus \(device).\(point) in \(fmt(o.minimum))...\(fmt(o.maximum))\(allowed), safe value \(fmt(o.safeValue))\(step), min hold \(Quantity.formatDuration(o.minHoldNanoseconds))\(rate)")
             }
         }
         row("apps", "\(apps.count)")

@@ -202,13 +202,14 @@ enum SourceDecoder {
     ) -> OutputConfig? {
         var peeked: String?
         if case .mapping(let pairs) = node.kind { peeked = pairs.first { $0.key.scalarText == "type" }?.value.scalarText }
-        let common = ["id", "type", "safe_value", "min_hold"]
+        let common = ["id", "type", "safe_value", "min_hold", "max_rate"]
         let allowed = peeked == "modbus"
-            ? common + ["device", "point", "min", "max", "max_step"] : common + ["line", "active_low"]
+            ? common + ["device", "point", "min", "max", "max_step", "allowed"] : common + ["line", "active_low"]
         guard let f = reader.fields(node, path, allowed: allowed) else { return nil }
         let id = reader.require(f, "id", in: node, path).flatMap { reader.identifier($0, join(path, "id")) }
         let type = reader.require(f, "type", in: node, path).flatMap { reader.choice($0, join(path, "type"), ["gpio", "modbus"]) }
         let hold = f["min_hold"].flatMap { reader.duration($0, join(path, "min_hold"), in: 0...3_600_000_000_000) } ?? 0
+        let rate = f["max_rate"].flatMap { decodeRate($0, join(path, "max_rate"), reader: &reader) }
         guard let id, let type else { return nil }
         if type == "gpio" {
             let resolved = reader.require(f, "line", in: node, path).flatMap { resolveLine($0, join(path, "line"), board: board, reader: &reader) }
@@ -217,7 +218,7 @@ enum SourceDecoder {
             guard let (lineName, chip, line) = resolved, let safe else { return nil }
             return OutputConfig(
                 id: id, target: .gpio(line: lineName, chipLabel: chip.label, offset: line.offset, activeLow: activeLow),
-                safeValue: Double(safe), minimum: 0, maximum: 1, minHoldNanoseconds: hold)
+                safeValue: Double(safe), minimum: 0, maximum: 1, minHoldNanoseconds: hold, maxChanges: rate)
         }
         let device = reader.require(f, "device", in: node, path).flatMap { reader.string($0, join(path, "device")) }
         let pointNode = reader.require(f, "point", in: node, path)
@@ -226,7 +227,17 @@ enum SourceDecoder {
         let lo = reader.require(f, "min", in: node, path).flatMap { reader.number($0, join(path, "min")) }
         let hi = reader.require(f, "max", in: node, path).flatMap { reader.number($0, join(path, "max")) }
         let step = f["max_step"].flatMap { reader.number($0, join(path, "max_step"), in: 0...1e15) }
+        var allowedValues: [Double]?
+        if let n = f["allowed"], let items = reader.list(n, join(path, "allowed")) {
+            allowedValues = items.enumerated().compactMap { reader.number($1, join(path, "allowed[\($0)]")) }
+            if items.isEmpty { reader.bag.error(n.location, join(path, "allowed"), "list at least one allowed value") }
+        }
         guard let device, let point, let safe, let lo, let hi else { return nil }
+        if let allowedValues, !allowedValues.contains(safe), let n = f["safe_value"] {
+            reader.bag.error(n.location, join(path, "safe_value"), "the safe value must be one of the allowed values",
+                hint: "allowed: \(allowedValues.map(JSONValue.formatNumber).joined(separator: ", "))")
+            return nil
+        }
         // The output must be a writable point of a configured Modbus device.
         guard let source = sources.first(where: { $0.id == device }), case .modbus(_, let dev) = source.kind else {
             if let n = f["device"] {
@@ -257,6 +268,19 @@ enum SourceDecoder {
         }
         return OutputConfig(
             id: id, target: .modbus(device: device, point: point), safeValue: safe, minimum: lo, maximum: hi, maxStep: step,
-            minHoldNanoseconds: hold)
+            minHoldNanoseconds: hold, allowedValues: allowedValues, maxChanges: rate)
+    }
+
+    /// `max_rate: 6/1m`: at most 6 changes in any minute.
+    static func decodeRate(_ node: YAMLNode, _ path: String, reader: inout NodeReader) -> (count: Int, windowNanoseconds: Int64)? {
+        guard let text = reader.string(node, path) else { return nil }
+        let parts = text.filter { $0 != " " }.split(separator: "/", omittingEmptySubsequences: false)
+        guard parts.count == 2, let count = Int(parts[0]), count >= 1, count <= 10_000,
+            let window = Quantity.parseDuration(String(parts[1])), window > 0
+        else {
+            reader.bag.error(node.location, path, "'\(text)' is not a change rate", hint: "write COUNT/DURATION, e.g. 6/1m for six changes a minute")
+            return nil
+        }
+        return (count, window)
     }
 }

@@ -16,6 +16,8 @@ public final class OutputController: Sendable {
         var refused: UInt64 = 0
         var writes: UInt64 = 0
         var failures: UInt64 = 0
+        /// When the last changes happened (monotonic ns), newest last, for `max_rate`.
+        var recentChanges: [Int64] = []
     }
 
     /// The outputs under control.
@@ -48,7 +50,7 @@ public final class OutputController: Sendable {
 
     /// A refused write: which rule and why.
     public struct Refusal: Error, Sendable, Equatable, CustomStringConvertible {
-        /// The rule that refused it: `unknown-output`, `range`, `step`, `min-hold`.
+        /// The rule that refused it: `unknown-output`, `allowed`, `range`, `step`, `rate`, `min-hold`.
         public var rule: String
         /// Human explanation.
         public var message: String
@@ -121,6 +123,13 @@ public final class OutputController: Sendable {
         let id = output.id
         let fmt = JSONValue.formatNumber
         let integral: Bool = if case .gpio = output.target { true } else { false }
+        if let allowed = output.allowedValues, value.isFinite, !allowed.contains(value), value != output.safeValue {
+            states.withLock { $0[id]?.refused += 1 }
+            let list = allowed.map(fmt).joined(separator: ", ")
+            let refusal = Refusal(rule: "allowed", message: "\(fmt(value)) is not one of the allowed values of '\(id)' (\(list))")
+            logger.warning("output write refused", metadata: ["output": "\(id)", "rule": "allowed", "reason": "\(refusal.message)"])
+            throw refusal
+        }
         guard value.isFinite, (output.minimum...output.maximum).contains(value), !integral || value == value.rounded()
         else {
             states.withLock { $0[id]?.refused += 1 }
@@ -157,6 +166,18 @@ public final class OutputController: Sendable {
                             rule: "step",
                             message: "'\(id)' may move at most \(fmt(step)) per write (from \(fmt(s.value)) to \(fmt(value)))"))
                 }
+                if let limit = output.maxChanges,
+                    s.recentChanges.filter({ now - $0 < limit.windowNanoseconds }).count >= limit.count
+                {
+                    s.refused += 1
+                    all[id] = s
+                    return .failure(
+                        Refusal(
+                            rule: "rate",
+                            message:
+                                "'\(id)' may change at most \(limit.count) times per \(Quantity.formatDuration(limit.windowNanoseconds))"
+                        ))
+                }
                 if now - s.changedAt < output.minHoldNanoseconds {
                     s.refused += 1
                     all[id] = s
@@ -173,6 +194,11 @@ public final class OutputController: Sendable {
             s.changedAt = now
             s.writes += 1
             s.revertAt = revert
+            if let limit = output.maxChanges {
+                // Only as many timestamps as the limit are needed to decide the next write.
+                s.recentChanges.append(now)
+                if s.recentChanges.count > limit.count { s.recentChanges.removeFirst(s.recentChanges.count - limit.count) }
+            }
             all[id] = s
             return .success(true)
         }

@@ -54,3 +54,29 @@ import Testing
         #expect(messages.contains { $0.contains("point name 'gas_count' is used twice") })
     }
 }
+
+/// Output envelope keys: `max_rate` on any output, `allowed` on Modbus outputs.
+@Suite struct OutputEnvelopeConfigTests {
+    @Test func maxRateIsCountPerDurationAndMistakesSaySo() throws {
+        let good = ConfigCompiler.compile(
+            text: """
+                board: rpi4b
+                outputs:
+                  - {id: relay, type: gpio, line: GPIO27, safe_value: 0, max_rate: 6/1m}
+                """, file: "\(RepoPaths.root)/config/rate-test.yaml")
+        let config = try #require(good.config, "\(good.diagnostics.map(\.description))")
+        #expect(config.outputs[0].maxChanges?.count == 6)
+        #expect(config.outputs[0].maxChanges?.windowNanoseconds == 60_000_000_000)
+
+        let bad = ConfigCompiler.compile(
+            text: """
+                board: rpi4b
+                outputs:
+                  - {id: relay, type: gpio, line: GPIO27, safe_value: 0, max_rate: 6 per minute}
+                """, file: "\(RepoPaths.root)/config/rate-test.yaml")
+        #expect(bad.config == nil)
+        let message = bad.diagnostics.map(\.description).joined()
+        #expect(message.contains("rate-test.yaml:3:68: error: outputs[0].max_rate: '6 per minute' is not a change rate"))
+        #expect(message.contains("hint: write COUNT/DURATION, e.g. 6/1m"))
+    }
+}
