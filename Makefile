@@ -55,6 +55,21 @@ check: build
 test: test-deps
 	$(SWIFT) build
 	$(SWIFT) test --no-parallel
+	$(MAKE) test-gpio-vm
+
+# GPIO against the kernel's real GPIO driver (gpio-sim in a QEMU VM; Tests/gpio-vm/README.md):
+# the ef_gpio shim for both libgpiod APIs, then the edgeflow CLI and agent built against
+# Debian's libgpiod 1.6 (v1) and against libgpiod 2.x built static from PyPI's gpiod sdist (v2).
+# The scripts install QEMU and the kernel pieces they need; nothing is skipped.
+GPIOD2_PREFIX := $(CURDIR)/.build-gpiod2-lib
+.PHONY: test-gpio-vm
+test-gpio-vm: deps
+	Tests/gpio-vm/shim-test.sh
+	$(SWIFT) build --product edgeflow
+	Tests/gpio-vm/edgeflow-test.sh v1 "$$($(SWIFT) build --show-bin-path)/edgeflow"
+	Tests/gpio-vm/build-libgpiod2.sh $(GPIOD2_PREFIX)
+	PKG_CONFIG_PATH=$(GPIOD2_PREFIX)/lib/pkgconfig $(SWIFT) build --product edgeflow --scratch-path .build-gpiod2
+	Tests/gpio-vm/edgeflow-test.sh v2 "$$($(SWIFT) build --scratch-path .build-gpiod2 --show-bin-path)/edgeflow"
 
 bench: deps
 	cd Benchmarks && $(SWIFT) package --allow-writing-to-package-directory benchmark --no-progress
@@ -68,4 +83,4 @@ bench-agent: test-deps
 	Benchmarks/agent/run.sh --binary "$$($(SWIFT) build -c release --show-bin-path)/edgeflow"
 
 clean:
-	rm -rf .build Benchmarks/.build
+	rm -rf .build .build-gpiod2 .build-gpiod2-lib .build-gpiovm-cache Benchmarks/.build

@@ -4,14 +4,11 @@
 #ifdef GPIOD_LINE_BULK_MAX_LINES
 
 #include "CGPIODShims.h"
+#include "gpio_internal.h"
 
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
-
-struct ef_gpio_chip {
-    struct gpiod_chip *chip;
-};
 
 struct ef_gpio_request {
     size_t count;
@@ -24,36 +21,10 @@ int ef_gpio_api_version(void) { return 1; }
 const char *ef_gpio_library_version(void) { return gpiod_version_string(); }
 int ef_gpio_kernel_debounce_supported(void) { return 0; }
 
-static void copy_string(char *dst, size_t len, const char *src) {
-    if (len == 0) return;
-    if (!src) src = "";
-    strncpy(dst, src, len - 1);
-    dst[len - 1] = '\0';
-}
-
-ef_gpio_chip *ef_gpio_chip_open(const char *path) {
-    struct gpiod_chip *chip = gpiod_chip_open(path);
-    if (!chip) return NULL;
-    ef_gpio_chip *c = calloc(1, sizeof(*c));
-    if (!c) {
-        gpiod_chip_close(chip);
-        errno = ENOMEM;
-        return NULL;
-    }
-    c->chip = chip;
-    return c;
-}
-
-void ef_gpio_chip_close(ef_gpio_chip *chip) {
-    if (!chip) return;
-    gpiod_chip_close(chip->chip);
-    free(chip);
-}
-
 int ef_gpio_chip_info(ef_gpio_chip *chip, char *name, size_t name_len, char *label, size_t label_len,
                       unsigned *num_lines) {
-    copy_string(name, name_len, gpiod_chip_name(chip->chip));
-    copy_string(label, label_len, gpiod_chip_label(chip->chip));
+    ef_gpio_copy_string(name, name_len, gpiod_chip_name(chip->chip));
+    ef_gpio_copy_string(label, label_len, gpiod_chip_label(chip->chip));
     *num_lines = gpiod_chip_num_lines(chip->chip);
     return 0;
 }
@@ -64,8 +35,8 @@ int ef_gpio_line_info_get(ef_gpio_chip *chip, unsigned offset, ef_gpio_line_info
     /* The chip caches line info; refresh so `used` and the consumer are current. */
     if (!gpiod_line_is_requested(line) && gpiod_line_update(line) < 0) return -1;
     memset(out, 0, sizeof(*out));
-    copy_string(out->name, sizeof(out->name), gpiod_line_name(line));
-    copy_string(out->consumer, sizeof(out->consumer), gpiod_line_consumer(line));
+    ef_gpio_copy_string(out->name, sizeof(out->name), gpiod_line_name(line));
+    ef_gpio_copy_string(out->consumer, sizeof(out->consumer), gpiod_line_consumer(line));
     out->used = gpiod_line_is_used(line) ? 1 : 0;
     out->output = gpiod_line_direction(line) == GPIOD_LINE_DIRECTION_OUTPUT;
     out->active_low = gpiod_line_active_state(line) == GPIOD_LINE_ACTIVE_STATE_LOW;

@@ -133,9 +133,11 @@ public final class GPIOChipOwner: FrameSource, OutputDriver, @unchecked Sendable
                         scale: $0.scale, windowSeconds: Int($0.rateWindowNanoseconds / 1_000_000_000),
                         ratePerNanoseconds: $0.ratePerNanoseconds)
                 }
-                return InputLineState(
+                var state = InputLineState(
                     source: item.source, point: item.point, offset: item.line.offset, edge: item.line.edge,
                     softwareDebounce: kernelDebounce ? 0 : item.line.debounceNanoseconds, counter: counter)
+                state.kernelDebounce = kernelDebounce ? item.line.debounceNanoseconds / 1000 * 1000 : 0
+                return state
             }
         }
         stopFlag.store(false, ordering: .releasing)

@@ -42,14 +42,17 @@ public struct GPIOEdgeEvent: Sendable, Equatable {
 /// A set of lines requested together from one chip; released on deinit. Used from one thread.
 public final class GPIOLineRequest: @unchecked Sendable {
     private let handle: OpaquePointer
+    /// Kept alive with the request: closing a v1 chip releases every line requested through it.
+    private let chip: GPIOChip
     /// The requested offsets, in request order.
     public let offsets: [Int]
     /// The descriptors that become readable when edge events wait.
     public let eventDescriptors: [Int32]
     private var buffer = [ef_gpio_event](repeating: ef_gpio_event(), count: 16)
 
-    private init(handle: OpaquePointer, offsets: [Int]) {
+    private init(handle: OpaquePointer, chip: GPIOChip, offsets: [Int]) {
         self.handle = handle
+        self.chip = chip
         self.offsets = offsets
         var fds = [Int32](repeating: -1, count: max(offsets.count, 1))
         let n = ef_gpio_event_fds(handle, &fds, fds.count)
@@ -70,7 +73,7 @@ public final class GPIOLineRequest: @unchecked Sendable {
         guard let handle = ef_gpio_request_inputs(chip.handle, consumer, &specs, specs.count) else {
             throw failure(chip: chip, offsets: lines.map(\.offset), what: what, errno: errno)
         }
-        return GPIOLineRequest(handle: handle, offsets: lines.map(\.offset))
+        return GPIOLineRequest(handle: handle, chip: chip, offsets: lines.map(\.offset))
     }
 
     /// Requests outputs, each driven to its `initial` logical value from the moment it is held.
@@ -83,7 +86,7 @@ public final class GPIOLineRequest: @unchecked Sendable {
         guard let handle = ef_gpio_request_outputs(chip.handle, consumer, &specs, specs.count) else {
             throw failure(chip: chip, offsets: lines.map(\.offset), what: what, errno: errno)
         }
-        return GPIOLineRequest(handle: handle, offsets: lines.map(\.offset))
+        return GPIOLineRequest(handle: handle, chip: chip, offsets: lines.map(\.offset))
     }
 
     /// Names the holder of a busy line, so "in use" says by whom.

@@ -77,7 +77,10 @@ struct OwnerLoop {
     /// Acquisition starts: edges queued before now are dropped and every line's level is
     /// reported once, so consumers start from the chip's actual state.
     private mutating func begin() {
-        for i in 1..<descriptors.count { readEvents(descriptors[i].fd, deliver: false) }
+        // Event descriptors block on read, so only those poll(2) reports ready are read.
+        if descriptors.count > 1, poll(&descriptors, nfds_t(descriptors.count), 0) > 0 {
+            for i in 1..<descriptors.count where descriptors[i].revents != 0 { readEvents(descriptors[i].fd, deliver: false) }
+        }
         let now = clock.monotonicNanoseconds()
         guard let levels = readLevels() else { return }
         var states = owner.lineStates
@@ -107,7 +110,7 @@ struct OwnerLoop {
         for event in events {
             guard let i = indexByOffset[event.offset] else { continue }
             if owner.lineStates[i].raw(event) != nil {
-                emit(source: owner.lineStates[i].source, lines: [i], kernelTime: event.timestampNanoseconds, withLevels: true)
+                emit(source: owner.lineStates[i].source, lines: [i], kernelTime: owner.lineStates[i].edgeTime(of: event), withLevels: true)
             }
         }
     }

@@ -44,9 +44,11 @@ public struct GPIOWatcher {
         self.names = names
         self.edge = edge
         states = offsets.enumerated().map { index, offset in
-            InputLineState(
+            var state = InputLineState(
                 source: 0, point: index, offset: offset, edge: edge, softwareDebounce: kernel ? 0 : debounceNanoseconds,
                 counter: nil)
+            state.kernelDebounce = kernel ? debounceNanoseconds / 1000 * 1000 : 0
+            return state
         }
         let levels = try request.values()
         for i in states.indices { _ = states[i].polled(level: levels[i], at: 0) }
@@ -88,7 +90,7 @@ public struct GPIOWatcher {
                 _ = try request.readEvents(descriptor: fds[f].fd, into: &events)
                 for event in events {
                     guard let i = states.firstIndex(where: { $0.offset == event.offset }) else { continue }
-                    if let level = states[i].raw(event) { deliver(i, level, at: event.timestampNanoseconds, into: &seen) }
+                    if let level = states[i].raw(event) { deliver(i, level, at: states[i].edgeTime(of: event), into: &seen) }
                 }
             }
             let after = clock.monotonicNanoseconds()

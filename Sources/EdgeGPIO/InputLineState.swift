@@ -10,6 +10,9 @@ struct InputLineState: Sendable {
     let edge: String
     /// Software debounce in ns, 0 when none is asked or the kernel debounces.
     let softwareDebounce: Int64
+    /// Kernel debounce in ns (v2 API). The kernel stamps a debounced edge when the line has held
+    /// still for this long, so the edge itself happened this much earlier.
+    var kernelDebounce: Int64 = 0
     /// The logical level last reported in a frame; nil before the first read.
     var reported: Int?
     /// When the software debouncer will look at the line again (monotonic ns).
@@ -47,7 +50,13 @@ struct InputLineState: Sendable {
             settleTimestamp = event.timestampNanoseconds
             return nil
         }
-        return report(event.rising ? 1 : 0, at: event.timestampNanoseconds)
+        return report(event.rising ? 1 : 0, at: event.timestampNanoseconds - kernelDebounce)
+    }
+
+    /// The time an edge reported now happened: the last raw edge for software debounce, the
+    /// kernel's stamp less its debounce period otherwise.
+    func edgeTime(of event: GPIOEdgeEvent) -> Int64 {
+        softwareDebounce > 0 ? settleTimestamp : event.timestampNanoseconds - kernelDebounce
     }
 
     /// The debouncer's look at the line once it held still: `level` is what the line reads now.

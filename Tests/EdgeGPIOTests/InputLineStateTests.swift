@@ -92,3 +92,15 @@ import Testing
         #expect(counter.pulses == 3, "the total never decreases")
     }
 }
+
+@Suite struct KernelDebounceTests {
+    @Test func aKernelDebouncedEdgeIsDatedBackByTheDebouncePeriod() {
+        // The kernel reports the edge once the line held still for 30 ms, stamped then.
+        var state = InputLineState(source: 0, point: 0, offset: 1, edge: "both", softwareDebounce: 0, counter: nil)
+        state.kernelDebounce = 30_000_000
+        _ = state.polled(level: 0, at: 0)
+        let event = GPIOEdgeEvent(offset: 1, rising: true, timestampNanoseconds: 530_000_000, lineSequence: 1)
+        #expect(state.raw(event) == 1)
+        #expect(state.edgeTime(of: event) == 500_000_000)
+    }
+}
