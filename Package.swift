@@ -32,6 +32,7 @@ let package = Package(
         .library(name: "EdgeFlux", targets: ["EdgeFlux"]),
         .library(name: "EdgeModbus", targets: ["EdgeModbus", "ModbusModel"]),
         .library(name: "EdgeUplink", targets: ["EdgeUplink"]),
+        .library(name: "EdgeAgent", targets: ["EdgeAgent"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
