@@ -71,6 +71,8 @@ public final class SimulatedBoard: FrameSource, OutputDriver, @unchecked Sendabl
         /// Per GPIO line: the level last reported and when the raw level last changed.
         var reported: [[Double?]]
         var lastValues: [[Double?]]
+        /// Per GPIO line with a `counter`: its pulse counter, as a real chip owner keeps one.
+        var counters: [[PulseCounter?]]
         let start: Int64
 
         init(config: AgentConfig, start: Int64) {
@@ -86,6 +88,16 @@ public final class SimulatedBoard: FrameSource, OutputDriver, @unchecked Sendabl
             next = config.sources.map { if case .modbus = $0.kind { Int64.max } else { start } }
             reported = config.sources.map { Array(repeating: nil, count: $0.pointNames.count) }
             lastValues = config.sources.map { Array(repeating: nil, count: $0.pointNames.count) }
+            counters = config.sources.map { source in
+                guard case .gpio(let inputs) = source.kind else { return [] }
+                return inputs.lines.map { line in
+                    line.counter.map {
+                        PulseCounter(
+                            scale: $0.scale, windowSeconds: Int($0.rateWindowNanoseconds / 1_000_000_000),
+                            ratePerNanoseconds: $0.ratePerNanoseconds)
+                    }
+                }
+            }
         }
     }
 
@@ -114,14 +126,29 @@ public final class SimulatedBoard: FrameSource, OutputDriver, @unchecked Sendabl
                     }
                 case .gpio(let inputs):
                     // The first pass reports every line's level, as reading a real chip would; then
-                    // only lines whose debounced level changed are in the frame.
+                    // only lines whose debounced level changed are in the frame. A counted line
+                    // adds its count and rate after the lines, as the chip owner does.
+                    let counterPoints = inputs.counterPoints
+                    var counted: [(point: Int, count: Double, rate: Double)] = []
                     for (p, line) in inputs.lines.enumerated() {
                         let level = SimulatedLine.level(of: line, at: elapsed)
-                        if schedule.reported[index][p] == nil || level != schedule.reported[index][p] {
+                        let previous = schedule.reported[index][p]
+                        if previous == nil || level != previous {
                             schedule.reported[index][p] = level
                             frame[count] = Sample(source: UInt16(index), point: UInt16(p), timestamp: wall, value: level)
                             count += 1
+                            guard let c = counterPoints[p], var counter = schedule.counters[index][p] else { continue }
+                            if let previous, line.edge == "both" || (line.edge == "rising") == (level > previous) {
+                                counter.pulse(at: now)
+                            }
+                            counted.append((c, counter.count, counter.rate(at: now)))
+                            schedule.counters[index][p] = counter
                         }
+                    }
+                    for (c, total, rate) in counted.sorted(by: { $0.point < $1.point }) {
+                        frame[count] = Sample(source: UInt16(index), point: UInt16(c), timestamp: wall, value: total)
+                        frame[count + 1] = Sample(source: UInt16(index), point: UInt16(c + 1), timestamp: wall, value: rate)
+                        count += 2
                     }
                 }
                 if count > 0 {

@@ -222,6 +222,32 @@ struct SimulatedBoardTests {
         #expect(third.map(\.timestamp) == [wall0 + 130 * ms])
     }
 
+    @Test func aCountedSimulatedLineReportsItsCountAndRateLikeAChip() throws {
+        let config = try simulatedConfig(
+            """
+            sources:
+              - id: meter
+                type: gpio
+                lines:
+                  - {line: GPIO5, name: water, edge: rising, counter: {scale: 0.5, rate_window: 10s}, simulate: {toggle_every: 100ms}}
+            """)
+        let ring = try SampleRing(capacity: 64)
+        let wake = WakeSignal()
+        let clock = ManualClock()
+        let board = SimulatedBoard(config: config, ring: ring, wake: wake, clock: clock)
+        board.startAcquisition()
+        defer { board.stopAcquisition() }
+        // Points: water, water_count, water_rate. The first level is no pulse.
+        #expect(nextFrame(ring, wake).map(\.value) == [0, 0, 0])
+        clock.advance(nanoseconds: 100 * ms)
+        // Rising: one pulse worth 0.5, over a 10 s window: 0.05 per second.
+        let rising = nextFrame(ring, wake)
+        #expect(rising.map(\.point) == [0, 1, 2])
+        #expect(rising.map(\.value) == [1, 0.5, 0.05])
+        clock.advance(nanoseconds: 100 * ms)
+        #expect(nextFrame(ring, wake).map(\.value) == [0, 0.5, 0.05], "a falling edge is not counted")
+    }
+
     @Test func outputsDrivenThroughTheControllerLandOnTheBoard() throws {
         let config = try simulatedConfig(
             """
