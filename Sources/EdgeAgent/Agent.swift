@@ -210,6 +210,11 @@ public final class Agent: Sendable {
             stages.append(Stage(name: name, start: start, stop: stop))
         }
         let workers = workers
+        let logger = logger
+        let pipeline = pipeline
+        let watchdog = SystemdWatchdog(notifier: notifier, logger: logger) { pipeline.heartbeat }
+        // First in, so last out: the watchdog keeps systemd informed through the whole drain.
+        add("systemd watchdog", start: {}, stop: { watchdog?.stop() })
         add("action workers", start: {}, stop: { workers.stop() })
         if let uplink {
             // Started early and stopped late: after the pipeline's last frames are spooled, it
@@ -224,7 +229,6 @@ public final class Agent: Sendable {
         }
         let outputs = outputs
         add("outputs", start: { outputs.driveAllSafe() }, stop: { outputs.driveAllSafe() })
-        let pipeline = pipeline
         add("pipeline", start: { try pipeline.start() }, stop: { pipeline.stop() })
         for source in sources {
             add("\(source.sourceName) acquisition", start: { source.startAcquisition() }, stop: { source.stopAcquisition() })
@@ -235,9 +239,7 @@ public final class Agent: Sendable {
         add("memory trim", start: { Memory.releaseFreePages() }, stop: {})
         // Last: systemd hears READY=1 only once the config compiled, outputs are safe and every
         // source acquires; on shutdown STOPPING=1 comes first, before the drain.
-        let watchdog = SystemdWatchdog(notifier: notifier, logger: logger) { pipeline.heartbeat }
         let running = "STATUS=running: \(config.sources.count) sources, \(config.outputs.count) outputs"
-        let logger = logger
         add(
             "systemd notification",
             start: {
@@ -247,7 +249,7 @@ public final class Agent: Sendable {
             stop: {
                 notifier.send(
                     "STOPPING=1\nSTATUS=stopping: sources stop, outputs go safe, the uplink flushes", logger: logger)
-                watchdog?.stop()
+                watchdog?.beginDraining()
             })
         let services: [ServiceGroupConfiguration.ServiceConfiguration] = [
             .init(service: StagedService(stages: stages, logger: logger)),

@@ -6,7 +6,9 @@ import Synchronization
 /// period it looks at a progress counter (the pipeline loop's heartbeat) and sends `WATCHDOG=1`
 /// only if the counter moved since the last look. A wedged pipeline (a deadlock, a blocked
 /// call that never returns) stops the pings, and systemd restarts the service; a timer that
-/// pinged unconditionally would keep a dead agent "healthy" forever.
+/// pinged unconditionally would keep a dead agent "healthy" forever. Once shutdown begins the
+/// pipeline stops on purpose, so from `beginDraining()` on it pings unconditionally: systemd may
+/// keep the watchdog armed while the service stops, and `TimeoutStopSec` bounds the drain.
 final class SystemdWatchdog: @unchecked Sendable {
     // @unchecked: `thread` is touched only by start/stop, which the staged lifecycle calls
     // one after the other; the ping thread uses only the immutable state and the atomics.
@@ -16,6 +18,7 @@ final class SystemdWatchdog: @unchecked Sendable {
     private let logger: Logger
     private let wake = WakeSignal()
     private let stopping = Atomic<Bool>(false)
+    private let draining = Atomic<Bool>(false)
     private let pingCount = Atomic<Int>(0)
     private let checkCount = Atomic<Int>(0)
     private var thread: OwnerThread?
@@ -42,6 +45,11 @@ final class SystemdWatchdog: @unchecked Sendable {
         thread = try OwnerThread(name: "systemd watchdog") { [self] in run() }
     }
 
+    /// From now on pings do not wait for progress: the agent is draining, its pipeline stops.
+    func beginDraining() {
+        draining.store(true, ordering: .releasing)
+    }
+
     /// Stops the ping thread and waits for it.
     func stop() {
         stopping.store(true, ordering: .releasing)
@@ -58,7 +66,7 @@ final class SystemdWatchdog: @unchecked Sendable {
             if stopping.load(ordering: .acquiring) { return }
             let now = progress()
             defer { checkCount.add(1, ordering: .releasing) }
-            guard now != last else {
+            guard now != last || draining.load(ordering: .acquiring) else {
                 if !stalled {
                     // Logged once per stall: the pings stop, so systemd will restart the agent.
                     logger.error("the pipeline made no progress for a watchdog interval; withholding the watchdog ping")

@@ -87,6 +87,22 @@ struct SystemdWatchdogTests {
         #expect(received.allSatisfy { $0 == "WATCHDOG=1" }, "\(received)")
     }
 
+    @Test func pingsWithoutProgressOnceDrainingBegan() throws {
+        let inbox = try DatagramInbox()
+        let notifier = SystemdNotifier(socketPath: inbox.address, watchdogNanoseconds: 40_000_000)
+        let watchdog = try #require(SystemdWatchdog(notifier: notifier, logger: Logger(label: "test")) { 7 })
+        try watchdog.start()
+        defer { watchdog.stop() }
+        let checks = watchdog.checks
+        try waitUntil("three looks") { watchdog.checks >= checks + 3 }
+        #expect(watchdog.pings == 0, "a counter that never moves gets no ping")
+        // Shutdown stops the pipeline on purpose; systemd must still hear from the agent.
+        watchdog.beginDraining()
+        try waitUntil("pings while draining") { watchdog.pings >= 2 }
+        watchdog.stop()
+        #expect(inbox.drain().count == watchdog.pings)
+    }
+
     @Test func noWatchdogWithoutANotifySocketOrTimeout() {
         let counter: @Sendable () -> Int = { 0 }
         let logger = Logger(label: "test")

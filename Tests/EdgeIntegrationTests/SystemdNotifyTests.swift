@@ -108,15 +108,17 @@ struct SystemdNotifyTests {
         #expect(messages(receiver) == ["TEST_MARKER=1"], "\(receiver.output())")
     }
 
-    /// Readiness comes after start-up drove the outputs to their safe values on the device: the
-    /// receiver copies the Modbus server's request log at the instant READY=1 arrives.
-    @Test func readyComesAfterOutputsAreSafeOnTheDevice() async throws {
+    /// Readiness waits for start-up to drive the outputs to their safe values. The device never
+    /// answers (a silent unit), so that write ends only with the device's 2 s response timeout:
+    /// READY=1 must come after the write request reached the server (the receiver copies the
+    /// server's request log at the instant READY=1 arrives) and not before those 2 s have passed.
+    @Test func readyWaitsForTheSafeValueWriteOfEveryOutput() async throws {
         let dir = try TemporaryDirectory(prefix: "edgeflow-notify-modbus")
         let tools = try await ModbusPeerTools.require(in: dir)
         let port = try freeTCPPort()
         let server = try ModbusServerPeer(
             tools: tools, directory: dir,
-            layout: #"{"units": {"1": {"holding": [{"address": 10, "type": "uint16", "value": 7}]}}}"#,
+            layout: #"{"silent_units": [1], "units": {"1": {"holding": [{"address": 10, "type": "uint16", "value": 7}]}}}"#,
             link: .tcp(port: port))
         try await server.start()
         defer { server.stop() }
@@ -131,16 +133,20 @@ struct SystemdNotifyTests {
             buses:
               - {id: plant, type: tcp, host: 127.0.0.1, port: \(port)}
             sources:
-              - {id: boiler, type: modbus, bus: plant, unit: 1, poll: 200ms,
+              - {id: boiler, type: modbus, bus: plant, unit: 1, poll: 200ms, timeout: 2s,
                  points: [{name: sp, space: holding, address: 10, type: uint16}]}
             outputs:
               - {id: setpoint, type: modbus, device: boiler, point: sp, safe_value: 20, min: 0, max: 50}
             """)
+        let spawned = ContinuousClock.now
         let agent = try PeerProcess.start(
             EdgeflowBinary.path, ["run", "--config", config], log: dir.file("agent.log"),
             environment: ["NOTIFY_SOCKET": address])
         defer { agent.terminate() }
         try await waitForMessages(receiver, containing: "READY=1")
+        // Seen at most 20 ms after it was sent, so this is an upper bound of the agent's start-up.
+        let seen = ContinuousClock.now - spawned
+        #expect(seen >= .milliseconds(1900), "READY=1 \(seen) after exec, before the write's 2 s timeout passed")
         try await receiver.waitForOutput(containing: "SNAPSHOT END")
         let snapshot = receiver.output().split(separator: "\n").filter { $0.hasPrefix("SNAPSHOT ") }
             .map { $0.dropFirst("SNAPSHOT ".count).split(separator: " ").compactMap { Int($0) } }
