@@ -91,6 +91,33 @@ struct SystemdNotifyTests {
         #expect(received.filter { $0.contains("READY=1") }.count == 1)
     }
 
+    /// WATCHDOG_PID names the process systemd watches; an agent started with another pid there
+    /// (a child that inherited the environment) must not feed that watchdog.
+    @Test func watchdogVariablesForAnotherProcessAreIgnored() async throws {
+        let dir = try TemporaryDirectory(prefix: "edgeflow-notify-pid")
+        let (receiver, address) = try await startReceiver(in: dir, abstract: true)
+        defer { receiver.terminate() }
+        let config = try simulatedConfig(dir)
+        // A 200 ms watchdog would want a ping every 100 ms.
+        let agent = try PeerProcess.start(
+            EdgeflowBinary.path, ["run", "--config", config], log: dir.file("agent.log"),
+            environment: ["NOTIFY_SOCKET": address, "WATCHDOG_USEC": "200000", "WATCHDOG_PID": "1"])
+        defer { agent.terminate() }
+        try await waitForMessages(receiver, containing: "READY=1")
+        // Ten 50 ms frames recorded after READY=1: at least four ping intervals have passed.
+        let records = dir.file("data/records.jsonl")
+        let before = readTextFile(records).split(separator: "\n").count
+        let deadline = ContinuousClock.now + .seconds(15)
+        while readTextFile(records).split(separator: "\n").count < before + 10 {
+            guard ContinuousClock.now < deadline else { throw PeerError("no frames recorded: \(agent.output())") }
+            try await Task.sleep(for: .milliseconds(20))
+        }
+        kill(agent.pid, SIGTERM)
+        #expect(await agent.waitForExit(timeout: .seconds(15)) == 0, "\(agent.output())")
+        try await waitForMessages(receiver, containing: "STOPPING=1")
+        #expect(!messages(receiver).contains { $0.contains("WATCHDOG=1") }, "\(receiver.output())")
+    }
+
     @Test func aConfigThatDoesNotCompileNeverSignalsReady() async throws {
         let dir = try TemporaryDirectory(prefix: "edgeflow-notify-bad")
         let (receiver, address) = try await startReceiver(in: dir, abstract: true)
