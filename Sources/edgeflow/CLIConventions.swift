@@ -16,7 +16,10 @@ enum CLIDuration {
     static func parse(_ text: String) throws -> Duration {
         guard let nanoseconds = Quantity.parseDuration(text) else {
             let bare = !text.isEmpty && text.allSatisfy { $0.isASCII && ($0.isNumber || $0 == ".") }
-            let hint = bare ? "add a unit, e.g. \(text)ms or \(text)s" : "write a number and a unit: ns, us, ms, s, m, h, d (e.g. 500ms, 2s)"
+            let hint =
+                bare
+                ? "add a unit, e.g. \(text)ms or \(text)s"
+                : "write a number and a unit: ns, us, ms, s, m, h, d (e.g. 500ms, 2s)"
             throw ValidationError("'\(text)' is not a duration; \(hint)")
         }
         return .nanoseconds(nanoseconds)

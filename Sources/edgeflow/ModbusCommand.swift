@@ -178,7 +178,8 @@ struct ModbusWriteCommand: ParsableCommand {
             Without --type a holding value must fit one register (-32768...65535). With --type the value is \
             encoded in --order (default ABCD, or AB for 16-bit types). A negative value is written as is: \
             --value -5.
-            Example: edgeflow modbus write --tcp 127.0.0.1:5020 --unit 1 --space holding --address 10 --value -5 --verify
+            Example: edgeflow modbus write --tcp 127.0.0.1:5020 --unit 1 --space holding --address 10 \
+            --value -5 --verify
             """
     )
 
@@ -194,7 +195,9 @@ struct ModbusWriteCommand: ParsableCommand {
     var address: Int
 
     // `.unconditional`: `--value -5` is a negative value, not an unknown option.
-    @Option(parsing: .unconditional, help: ArgumentHelp("The value: a number, true/false or on/off for a coil, text for string(N).",
+    @Option(
+        parsing: .unconditional,
+        help: ArgumentHelp("The value: a number, true/false or on/off for a coil, text for string(N).",
                                valueName: "value"))
     var value: String
 

@@ -68,7 +68,10 @@ struct CLIConventionsTests {
             boards_dir: \(EdgeflowBinary.root)/boards
             board: sim
             sources:
-              - {id: boiler, type: simulated, interval: 1s, points: [{name: temp, waveform: sine, min: 1, max: 2, period: 10s}]}
+              - id: boiler
+                type: simulated
+                interval: 1s
+                points: [{name: temp, waveform: sine, min: 1, max: 2, period: 10s}]
             uplink: {transport: http, url: "http://127.0.0.1:\(closedPort)/ingest", timeout: 1s}
             """)
         let cases: [(arguments: [String], status: Int32)] = [
@@ -99,7 +102,8 @@ struct CLIConventionsTests {
         // The fixture's problem, as the text output gives it: config.yaml:6:15, sources[0].interval.
         #expect(first["line"] as? Int == 6 && first["column"] as? Int == 15, "\(first)")
         #expect(first["path"] as? String == "sources[0].interval")
-        let eval = try EdgeflowBinary.run(["flow", "eval", "--expr", "-payload.temp", "--payload", #"{"temp": 3}"#, "--json"])
+        let eval = try EdgeflowBinary.run(
+            ["flow", "eval", "--expr", "-payload.temp", "--payload", #"{"temp": 3}"#, "--json"])
         #expect(jsonLines(eval.stdout, "eval").first as? Double == -3)
         let doctor = try EdgeflowBinary.run(["doctor", "--json"])
         #expect(jsonLines(doctor.stdout, "doctor").first is [Any], "\(doctor.stdout)")

@@ -22,7 +22,8 @@ struct SystemdNotifyTests {
         -> (PeerProcess, String)
     {
         let python = try requireExecutable("python3", install: "apt-get install python3")
-        let address = abstract ? "@edgeflow-notify-\(getpid())-\(UInt32.random(in: 0...UInt32.max))" : dir.file("notify")
+        let address =
+            abstract ? "@edgeflow-notify-\(getpid())-\(UInt32.random(in: 0...UInt32.max))" : dir.file("notify")
         let receiver = try PeerProcess.start(
             python, [Self.receiverScript, address] + (snapshot.map { [$0] } ?? []), log: dir.uniquePath("notify.log"),
             environment: ["PYTHONUNBUFFERED": "1"])
@@ -48,7 +49,22 @@ struct SystemdNotifyTests {
         }
     }
 
-    func simulatedConfig(_ dir: TemporaryDirectory, extra: String = "") throws -> String {
+    /// `edgeflow run --config config` with the notification variables in `environment`.
+    func startAgent(_ config: String, in dir: TemporaryDirectory, environment: [String: String]) throws
+        -> PeerProcess
+    {
+        try PeerProcess.start(
+            EdgeflowBinary.path, ["run", "--config", config], log: dir.uniquePath("agent.log"),
+            environment: environment)
+    }
+
+    /// SIGTERM, as `systemctl stop` sends it; the agent drains and exits 0.
+    func stopAgent(_ agent: PeerProcess) async {
+        kill(agent.pid, SIGTERM)
+        #expect(await agent.waitForExit(timeout: .seconds(15)) == 0, "\(agent.output())")
+    }
+
+    func simulatedConfig(_ dir: TemporaryDirectory) throws -> String {
         try dir.write(
             "config.yaml",
             """
@@ -61,7 +77,6 @@ struct SystemdNotifyTests {
                 interval: 50ms
                 points:
                   - {name: temp, waveform: sine, min: 60, max: 95, period: 10s}
-            \(extra)
             """)
     }
 
@@ -72,14 +87,11 @@ struct SystemdNotifyTests {
         defer { receiver.terminate() }
         let config = try simulatedConfig(dir)
         // 1 s watchdog: a ping is due every 500 ms.
-        let agent = try PeerProcess.start(
-            EdgeflowBinary.path, ["run", "--config", config], log: dir.file("agent.log"),
-            environment: ["NOTIFY_SOCKET": address, "WATCHDOG_USEC": "1000000"])
+        let agent = try startAgent(config, in: dir, environment: ["NOTIFY_SOCKET": address, "WATCHDOG_USEC": "1000000"])
         defer { agent.terminate() }
         try await waitForMessages(receiver, containing: "READY=1")
         try await waitForMessages(receiver, containing: "WATCHDOG=1", count: 2)
-        kill(agent.pid, SIGTERM)
-        #expect(await agent.waitForExit(timeout: .seconds(15)) == 0, "\(agent.output())")
+        await stopAgent(agent)
         try await waitForMessages(receiver, containing: "STOPPING=1")
 
         let received = messages(receiver)
@@ -99,9 +111,8 @@ struct SystemdNotifyTests {
         defer { receiver.terminate() }
         let config = try simulatedConfig(dir)
         // A 200 ms watchdog would want a ping every 100 ms.
-        let agent = try PeerProcess.start(
-            EdgeflowBinary.path, ["run", "--config", config], log: dir.file("agent.log"),
-            environment: ["NOTIFY_SOCKET": address, "WATCHDOG_USEC": "200000", "WATCHDOG_PID": "1"])
+        let agent = try startAgent(
+            config, in: dir, environment: ["NOTIFY_SOCKET": address, "WATCHDOG_USEC": "200000", "WATCHDOG_PID": "1"])
         defer { agent.terminate() }
         try await waitForMessages(receiver, containing: "READY=1")
         // Ten 50 ms frames recorded after READY=1: at least four ping intervals have passed.
@@ -112,8 +123,7 @@ struct SystemdNotifyTests {
             guard ContinuousClock.now < deadline else { throw PeerError("no frames recorded: \(agent.output())") }
             try await Task.sleep(for: .milliseconds(20))
         }
-        kill(agent.pid, SIGTERM)
-        #expect(await agent.waitForExit(timeout: .seconds(15)) == 0, "\(agent.output())")
+        await stopAgent(agent)
         try await waitForMessages(receiver, containing: "STOPPING=1")
         #expect(!messages(receiver).contains { $0.contains("WATCHDOG=1") }, "\(receiver.output())")
     }
@@ -122,10 +132,9 @@ struct SystemdNotifyTests {
         let dir = try TemporaryDirectory(prefix: "edgeflow-notify-bad")
         let (receiver, address) = try await startReceiver(in: dir, abstract: true)
         defer { receiver.terminate() }
-        let config = try dir.write("config.yaml", "agent: {name: bad}\nboard: sim\nsources: [{id: x, type: simulated, interval: 10}]\n")
-        let agent = try PeerProcess.start(
-            EdgeflowBinary.path, ["run", "--config", config], log: dir.file("agent.log"),
-            environment: ["NOTIFY_SOCKET": address, "WATCHDOG_USEC": "1000000"])
+        let config = try dir.write(
+            "config.yaml", "agent: {name: bad}\nboard: sim\nsources: [{id: x, type: simulated, interval: 10}]\n")
+        let agent = try startAgent(config, in: dir, environment: ["NOTIFY_SOCKET": address, "WATCHDOG_USEC": "1000000"])
         defer { agent.terminate() }
         #expect(await agent.waitForExit(timeout: .seconds(15)) == 2, "\(agent.output())")
         // Datagrams on one socket arrive in order: once this marker is in, anything the agent
@@ -145,7 +154,8 @@ struct SystemdNotifyTests {
         let port = try freeTCPPort()
         let server = try ModbusServerPeer(
             tools: tools, directory: dir,
-            layout: #"{"silent_units": [1], "units": {"1": {"holding": [{"address": 10, "type": "uint16", "value": 7}]}}}"#,
+            layout: #"{"silent_units": [1], "units": {"1": {"holding": "#
+                + #"[{"address": 10, "type": "uint16", "value": 7}]}}}"#,
             link: .tcp(port: port))
         try await server.start()
         defer { server.stop() }
@@ -166,9 +176,7 @@ struct SystemdNotifyTests {
               - {id: setpoint, type: modbus, device: boiler, point: sp, safe_value: 20, min: 0, max: 50}
             """)
         let spawned = ContinuousClock.now
-        let agent = try PeerProcess.start(
-            EdgeflowBinary.path, ["run", "--config", config], log: dir.file("agent.log"),
-            environment: ["NOTIFY_SOCKET": address])
+        let agent = try startAgent(config, in: dir, environment: ["NOTIFY_SOCKET": address])
         defer { agent.terminate() }
         try await waitForMessages(receiver, containing: "READY=1")
         // Seen at most 20 ms after it was sent, so this is an upper bound of the agent's start-up.
@@ -180,7 +188,6 @@ struct SystemdNotifyTests {
         // "unit function address count": a write (FC6 or FC16) of register 10 by unit 1.
         #expect(snapshot.contains { $0.count == 4 && $0[0] == 1 && [6, 16].contains($0[1]) && $0[2] == 10 },
                 "\(receiver.output())")
-        kill(agent.pid, SIGTERM)
-        #expect(await agent.waitForExit(timeout: .seconds(15)) == 0, "\(agent.output())")
+        await stopAgent(agent)
     }
 }
