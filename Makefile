@@ -1,4 +1,4 @@
-# edgeflow: two entry points for people, `make demo` and `make test` (plus bench, check, release).
+# edgeflow: two entry points for people, `make demo` and `make test` (plus bench, check, release, deb).
 SHELL := /bin/bash
 SWIFT ?= swift
 CONFIG ?= config/demo.yaml
@@ -6,29 +6,31 @@ CONFIG ?= config/demo.yaml
 # System packages the build links against (Debian bookworm / Raspberry Pi OS names).
 BUILD_PACKAGES := pkg-config libyaml-dev libmodbus-dev libgpiod-dev libcurl4-openssl-dev libmosquitto-dev zlib1g-dev
 # Real peers the integration tests talk to.
-TEST_PACKAGES := python3-pip socat mbpoll mosquitto mosquitto-clients openssl
+TEST_PACKAGES := python3-pip socat mbpoll mosquitto mosquitto-clients openssl dpkg-dev binutils
+# What `make deb` needs besides the build packages (dpkg-shlibdeps computes Depends).
+DEB_PACKAGES := dpkg-dev binutils
 PYMODBUS_VERSION := 3.16.1
 
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
-.PHONY: all build release demo test deps test-deps bench check clean
+.PHONY: all build release demo test deps test-deps bench check clean deb
 
 all: build
 
 # Installs only what is missing, so repeated runs cost a dpkg query and nothing else.
-deps:
-	@missing=""; for p in $(BUILD_PACKAGES); do dpkg -s $$p >/dev/null 2>&1 || missing="$$missing $$p"; done; \
+define install_missing
+	@missing=""; for p in $(1); do dpkg -s $$p >/dev/null 2>&1 || missing="$$missing $$p"; done; \
 	if [ -n "$$missing" ]; then \
 		echo "installing:$$missing"; \
 		$(SUDO) apt-get update -qq && DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq $$missing; \
 	fi
+endef
+
+deps:
+	$(call install_missing,$(BUILD_PACKAGES))
 
 test-deps: deps
-	@missing=""; for p in $(TEST_PACKAGES); do dpkg -s $$p >/dev/null 2>&1 || missing="$$missing $$p"; done; \
-	if [ -n "$$missing" ]; then \
-		echo "installing:$$missing"; \
-		$(SUDO) apt-get update -qq && DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq $$missing; \
-	fi
+	$(call install_missing,$(TEST_PACKAGES))
 	@python3 -c 'import pymodbus, sys; sys.exit(pymodbus.__version__ != "$(PYMODBUS_VERSION)")' 2>/dev/null || \
 		python3 -m pip install -q "pymodbus==$(PYMODBUS_VERSION)" pyserial 2>/dev/null || \
 		python3 -m pip install -q --break-system-packages "pymodbus==$(PYMODBUS_VERSION)" pyserial
@@ -52,9 +54,14 @@ demo: build
 check: build
 	@for f in config/*.yaml; do $$($(SWIFT) build --show-bin-path)/edgeflow check --config $$f --quiet || exit 2; done
 
+# The package test installs a .deb of the debug build into a scratch root (dpkg --root): the
+# layout, conffiles, Depends and maintainer scripts are those of the release package, and the
+# suite does not wait for a release build. `make deb` + Tests/packaging/deb-install-test.sh FILE
+# checks a release package the same way.
 test: test-deps
 	$(SWIFT) build
 	$(SWIFT) test --no-parallel
+	Tests/packaging/deb-install-test.sh
 	$(MAKE) test-gpio-vm
 
 # GPIO against the kernel's real GPIO driver (gpio-sim in a QEMU VM; Tests/gpio-vm/README.md):
@@ -71,9 +78,23 @@ test-gpio-vm: deps
 	PKG_CONFIG_PATH=$(GPIOD2_PREFIX)/lib/pkgconfig $(SWIFT) build --product edgeflow --scratch-path .build-gpiod2
 	Tests/gpio-vm/edgeflow-test.sh v2 "$$($(SWIFT) build --scratch-path .build-gpiod2 --show-bin-path)/edgeflow"
 
+# dist/edgeflow_<version>_<arch>.deb: static-stdlib release binary, stripped (BUILD=debug: the
+# debug binary, for layout tests only). See packaging/build-deb.sh.
+BUILD ?= release
+deb: deps
+	$(call install_missing,$(DEB_PACKAGES))
+	BUILD=$(BUILD) SWIFT=$(SWIFT) packaging/build-deb.sh
+
 bench: deps
 	cd Benchmarks && $(SWIFT) package --allow-writing-to-package-directory benchmark --no-progress
 	$(MAKE) bench-agent
+	$(MAKE) bench-startup
+
+# docs/performance.md P5 (stripped static binary vs an empty Swift program) and P6 (exec to
+# READY=1 on a notification socket, median of 20 runs).
+.PHONY: bench-startup
+bench-startup: deps
+	Benchmarks/startup/size-and-startup.sh
 
 # Whole-agent benchmark (docs/performance.md P4, P9): pymodbus field of 100 devices x 100 registers,
 # the release binary polling it at 1 Hz; options: Benchmarks/agent/run.sh --help.
@@ -83,4 +104,4 @@ bench-agent: test-deps
 	Benchmarks/agent/run.sh --binary "$$($(SWIFT) build -c release --show-bin-path)/edgeflow"
 
 clean:
-	rm -rf .build .build-gpiod2 .build-gpiod2-lib .build-gpiovm-cache Benchmarks/.build
+	rm -rf .build .build-gpiod2 .build-gpiod2-lib .build-gpiovm-cache Benchmarks/.build dist

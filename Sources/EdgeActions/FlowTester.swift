@@ -17,6 +17,9 @@ public enum FlowTester {
         public var errors: String
         /// 0 ran, 2 bad config or injection.
         public var exitCode: Int32
+        /// The same outcome for `--json`: each injection with its hops, and the totals (null when
+        /// nothing ran).
+        public var json: JSONValue = .null
     }
 
     /// Parses `TARGET=JSON` (the first `=` splits).
@@ -88,6 +91,7 @@ public enum FlowTester {
         let lines = Mutex<[String]>([])
         engine.onTrace = { trace in lines.withLock { $0.append(render(trace)) } }
         var out: [String] = []
+        var injected: [JSONValue] = []
         for (target, payload) in parsed {
             out.append("inject \(target) = \(payload.compactJSON)")
             let before = lines.withLock { $0.count }
@@ -118,12 +122,22 @@ public enum FlowTester {
             if inFlight.count > 0 { out.append("  (\(inFlight.count) action(s) still running after \(JSONValue.formatNumber(waitSeconds))s)") }
             let produced = lines.withLock { Array($0[before...]) }
             out += produced.isEmpty ? ["  (no action ran)"] : produced
+            injected.append(.object(JSONObject([
+                (key: "target", value: .string(target)), (key: "payload", value: payload),
+                (key: "hops", value: .array(produced.map { .string($0.trimmingSpaces()) })),
+                (key: "stillRunning", value: .number(Double(inFlight.count))),
+            ])))
         }
         let stats = engine.stats
         let ran = stats.actions.reduce(0) { $0 + $1.ran }
         let failed = stats.actions.reduce(0) { $0 + $1.failed }
         out.append("\(ran) action run\(ran == 1 ? "" : "s"), \(failed) failed\(live ? "" : " (dry run: webhook, slack, harvest, gpio-write and modbus-write did not act; --live runs them)")")
-        return Report(output: out.joined(separator: "\n"), errors: errors.joined(separator: "\n"), exitCode: 0)
+        let json = JSONValue.object(JSONObject([
+            (key: "injections", value: .array(injected)), (key: "actionsRan", value: .number(Double(ran))),
+            (key: "actionsFailed", value: .number(Double(failed))), (key: "dryRun", value: .bool(!live)),
+        ]))
+        return Report(
+            output: out.joined(separator: "\n"), errors: errors.joined(separator: "\n"), exitCode: 0, json: json)
     }
 
     static func short(_ value: JSONValue) -> String {

@@ -23,7 +23,8 @@ public struct AgentError: Error, CustomStringConvertible {
 /// owners) → ring → pipeline (flow engine, recorder, live view) → actions and outputs, under
 /// swift-service-lifecycle.
 ///
-/// Start order: action workers, bus links, outputs to their safe values, pipeline, acquisition.
+/// Start order: action workers, bus links, outputs to their safe values, pipeline, acquisition,
+/// then READY=1 to systemd (with the watchdog pinging while the pipeline makes progress).
 /// Stop order (SIGTERM or SIGINT) is the reverse: acquisition stops, the pipeline drains the ring
 /// and lets in-flight actions finish, outputs go to their safe values while their drivers are
 /// still open (each write awaited with a deadline), bus links close, workers stop.
@@ -227,12 +228,18 @@ public final class Agent: Sendable {
     }
 
     /// Runs until SIGINT or SIGTERM (or the task is cancelled), then stops in the order above.
-    public func run() async throws {
+    /// `notifier` tells systemd when the agent is ready, alive (watchdog) and stopping.
+    public func run(notifier: SystemdNotifier = .fromEnvironment()) async throws {
         var stages: [Stage] = []
         func add(_ name: String, start: @escaping @Sendable () throws -> Void, stop: @escaping @Sendable () -> Void) {
             stages.append(Stage(name: name, start: start, stop: stop))
         }
         let workers = workers
+        let logger = logger
+        let pipeline = pipeline
+        let watchdog = SystemdWatchdog(notifier: notifier, logger: logger) { pipeline.heartbeat }
+        // First in, so last out: the watchdog keeps systemd informed through the whole drain.
+        add("systemd watchdog", start: {}, stop: { watchdog?.stop() })
         add("action workers", start: {}, stop: { workers.stop() })
         if let uplink {
             // Started early and stopped late: after the pipeline's last frames are spooled, it
@@ -247,7 +254,6 @@ public final class Agent: Sendable {
         }
         let outputs = outputs
         add("outputs", start: { outputs.driveAllSafe() }, stop: { outputs.driveAllSafe() })
-        let pipeline = pipeline
         add("pipeline", start: { try pipeline.start() }, stop: { pipeline.stop() })
         for source in sources {
             add("\(source.sourceName) acquisition", start: { source.startAcquisition() }, stop: { source.stopAcquisition() })
@@ -256,6 +262,20 @@ public final class Agent: Sendable {
         // allocator's arena of the thread that did it (a 100-device config: ~4 MB); give those
         // pages back once everything is built, so the resident size reflects what runs.
         add("memory trim", start: { Memory.releaseFreePages() }, stop: {})
+        // Last: systemd hears READY=1 only once the config compiled, outputs are safe and every
+        // source acquires; on shutdown STOPPING=1 comes first, before the drain.
+        let running = "STATUS=running: \(config.sources.count) sources, \(config.outputs.count) outputs"
+        add(
+            "systemd notification",
+            start: {
+                try watchdog?.start()
+                notifier.send("READY=1\n" + running, logger: logger)
+            },
+            stop: {
+                notifier.send(
+                    "STOPPING=1\nSTATUS=stopping: sources stop, outputs go safe, the uplink flushes", logger: logger)
+                watchdog?.beginDraining()
+            })
         let services: [ServiceGroupConfiguration.ServiceConfiguration] = [
             .init(service: StagedService(stages: stages, logger: logger)),
             .init(service: ReloadSignalService(logger: logger)),

@@ -1,4 +1,5 @@
 import EdgeActions
+public import EdgeCore
 import EdgeConfig
 
 /// What `edgeflow check` prints and returns, shared by the command and the golden tests.
@@ -9,6 +10,12 @@ public struct CheckReport: Sendable {
     public var errors: String
     /// 0 valid, 2 invalid.
     public var exitCode: Int32
+
+    /// Compiles `file`: whether it is valid, every diagnostic, and the summary when valid.
+    public static func structured(file: String) -> (valid: Bool, diagnostics: [Diagnostic], summary: String?) {
+        let (plan, all) = AgentCompiler.compile(file: file)
+        return (plan != nil, all, plan?.config.summary)
+    }
 
     /// Compiles `file` and renders the outcome.
     public static func run(file: String, quiet: Bool = false) -> CheckReport {

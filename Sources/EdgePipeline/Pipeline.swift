@@ -21,6 +21,7 @@ public final class Pipeline: @unchecked Sendable {
     private var thread: OwnerThread?
     private let frameCount = Atomic<Int>(0)
     private let partialCount = Atomic<Int>(0)
+    private let loopCount = Atomic<Int>(0)
     private let engine: FlowEngine?
     private let outputs: OutputController?
     private let clock: any EdgeClock
@@ -57,6 +58,10 @@ public final class Pipeline: @unchecked Sendable {
     /// Frames discarded because the ring's drop policy took part of them.
     public var partialFrames: Int { partialCount.load(ordering: .relaxed) }
 
+    /// Turns of the consumer loop so far. The loop wakes at least every 200 ms even when idle,
+    /// so a counter that stops moving means the consumer is stuck (systemd's watchdog uses it).
+    public var heartbeat: Int { loopCount.load(ordering: .relaxed) }
+
     /// Starts the consumer thread.
     public func start() throws(FileError) {
         thread = try OwnerThread(name: "pipeline") { [self] in run() }
@@ -77,6 +82,7 @@ public final class Pipeline: @unchecked Sendable {
         let deadbands = DeadbandFilter(bands: config.sources.map(\.pointDeadbands))
         var levels: [[Double?]] = config.sources.map { Array(repeating: nil, count: $0.pointNames.count) }
         while true {
+            loopCount.add(1, ordering: .relaxed)
             let stopping = stopFlag.load(ordering: .acquiring)
             var delivered = false
             _ = ring.drain(max: 4096) { sample in

@@ -1,4 +1,5 @@
 import ArgumentParser
+import EdgeCore
 import EdgeFlux
 
 #if canImport(Glibc)
@@ -11,6 +12,11 @@ struct EdgeflowCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "edgeflow",
         abstract: "Edge agent for Linux gateways: GPIO and Modbus acquisition, Flux flows, durable uplink.",
+        discussion: """
+            Exit codes: 0 success, 1 a device, endpoint or check failed, 2 a usage or config error. \
+            Commands that print data take --json; durations take a unit (500ms, 2s).
+            Example: edgeflow check --config /etc/edgeflow/config.yaml && edgeflow run --config /etc/edgeflow/config.yaml
+            """,
         subcommands: [
             RunCommand.self, CheckCommand.self, DoctorCommand.self, FlowCommand.self, GPIOCommand.self, ModbusCommand.self,
             SpoolCommand.self,
@@ -58,9 +64,20 @@ func printError(_ text: String) {
 /// `edgeflow version`: the build and the Flux dialects it understands.
 struct VersionCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
-        commandName: "version", abstract: "Print the edgeflow version and supported Flux dialects.")
+        commandName: "version", abstract: "Print the edgeflow version and supported Flux dialects.",
+        discussion: "Example: edgeflow version --json")
+
+    @Flag(help: "Print one JSON object instead of text.")
+    var json = false
 
     func run() {
+        if json {
+            printJSON([
+                ("version", .string(edgeflowVersion)),
+                ("fluxDialects", .array(supportedDialects.map { .number(Double($0)) })),
+            ])
+            return
+        }
         print("edgeflow \(edgeflowVersion)")
         print("flux dialects: \(supportedDialects.map(String.init).joined(separator: ", "))")
     }

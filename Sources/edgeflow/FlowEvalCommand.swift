@@ -32,6 +32,9 @@ struct FlowEvalCommand: ParsableCommand {
     @Option(parsing: .unconditional, help: "The trigger as {\"payload\": ..., \"context\": ...} (default: the message itself).")
     var event: String?
 
+    @Flag(help: "Print the value as JSON (the default output already is).")
+    var json = false
+
     func run() throws {
         let result = evaluateForCLI(expression: expression, payload: payload, context: context, event: event)
         if !result.standardOutput.isEmpty { print(result.standardOutput) }

@@ -19,17 +19,24 @@ struct FlowTestCommand: ParsableCommand {
     @Option(name: .shortAndLong, help: "The config file.")
     var config: String
 
-    @Option(name: .customLong("inject"), help: "TARGET=JSON; may repeat.")
+    @Option(name: .customLong("inject"), parsing: .unconditionalSingleValue, help: "TARGET=JSON; may repeat.")
     var injections: [String] = []
 
     @Flag(help: "Run real actions instead of dry runs.")
     var live = false
 
+    @Flag(help: "Print one JSON object: each injection with its hops, and the totals.")
+    var json = false
+
     func run() throws {
         var logger = Logger(label: "edgeflow.flow-test")
         logger.logLevel = .notice
         let report = FlowTester.run(file: config, injections: injections, live: live, logger: logger)
-        if !report.output.isEmpty { print(report.output) }
+        if json {
+            if report.exitCode == 0 { printJSON(report.json) }
+        } else if !report.output.isEmpty {
+            print(report.output)
+        }
         if !report.errors.isEmpty { printError(report.errors) }
         if report.exitCode != 0 { throw ExitCode(report.exitCode) }
     }

@@ -140,15 +140,6 @@ func byChip(_ addresses: [GPIOLineAddress]) -> [(path: String, lines: [GPIOLineA
     return order.map { ($0, groups[$0] ?? []) }
 }
 
-/// Parses a command-line duration with the config's units (`20ms`, `2s`).
-func durationOption(_ text: String?, _ name: String) throws -> Int64? {
-    guard let text else { return nil }
-    guard let ns = Quantity.parseDuration(text), ns >= 0 else {
-        throw ValidationError("--\(name) '\(text)' is not a duration; use a number with a unit: ms, s, m, h (e.g. 20ms, 2s)")
-    }
-    return ns
-}
-
 /// The bias choices, checked before any chip is touched.
 func checkBias(_ bias: String) throws {
     guard ["as-is", "pull-up", "pull-down", "disabled"].contains(bias) else {

@@ -79,14 +79,16 @@ struct GPIOWatchCommand: ParsableCommand {
     @Flag(help: "Treat the lines as active-low.")
     var activeLow = false
 
-    @Option(help: ArgumentHelp("Ignore bounces shorter than this (20ms).", valueName: "duration"))
-    var debounce: String?
+    @Option(help: ArgumentHelp("Ignore bounces shorter than this (20ms).", valueName: "duration"), transform: CLIDuration.parse)
+    var debounce: Duration?
 
     @Option(help: "Stop after this many edges.")
     var count: Int?
 
-    @Option(name: .customLong("for"), help: ArgumentHelp("Stop after this long (30s).", valueName: "duration"))
-    var duration: String?
+    @Option(
+        name: .customLong("for"), help: ArgumentHelp("Stop after this long (30s).", valueName: "duration"),
+        transform: CLIDuration.parse)
+    var duration: Duration?
 
     @Flag(help: "Print one JSON object per edge.")
     var json = false
@@ -98,10 +100,7 @@ struct GPIOWatchCommand: ParsableCommand {
         }
         try checkBias(bias)
         if let count, count < 1 { throw ValidationError("--count must be at least 1") }
-        if let d = try durationOption(debounce, "debounce"), d > 1_000_000_000 {
-            throw ValidationError("--debounce may be at most 1s")
-        }
-        _ = try durationOption(duration, "for")
+        if let debounce { _ = try CLIDuration.check(debounce, option: "--debounce", within: .zero ... .seconds(1)) }
     }
 
     func run() throws {
@@ -111,9 +110,9 @@ struct GPIOWatchCommand: ParsableCommand {
         guard groups.count == 1, let group = groups.first else {
             throw ValidationError("watch lines of one chip at a time (these are on \(groups.map(\.path).joined(separator: ", ")))")
         }
-        let debounceNs = try durationOption(debounce, "debounce") ?? 0
+        let debounceNs = debounce.map(Quantity.nanoseconds) ?? 0
         let clock = SystemClock()
-        let deadline = try durationOption(duration, "for").map { clock.monotonicNanoseconds() + $0 }
+        let deadline = duration.map { clock.monotonicNanoseconds() + Quantity.nanoseconds($0) }
         let stop = StopSignals.install()
         let json = json
         let seen = try onGPIO { () throws(GPIOError) -> Int in
@@ -166,8 +165,10 @@ struct GPIOSetCommand: ParsableCommand {
     @Argument(help: "0 or 1.")
     var value: Int
 
-    @Option(help: ArgumentHelp("Hold this long, then release (2s); default: until Ctrl-C.", valueName: "duration"))
-    var hold: String?
+    @Option(
+        help: ArgumentHelp("Hold this long, then release (2s); default: until Ctrl-C.", valueName: "duration"),
+        transform: CLIDuration.parse)
+    var hold: Duration?
 
     @Flag(help: "The line is active-low (1 drives it low).")
     var activeLow = false
@@ -177,13 +178,12 @@ struct GPIOSetCommand: ParsableCommand {
 
     func validate() throws {
         guard value == 0 || value == 1 else { throw ValidationError("the value must be 0 or 1, not \(value)") }
-        _ = try durationOption(hold, "hold")
     }
 
     func run() throws {
         let locator = try boardOptions.locator()
         let address = try onGPIO { () throws(GPIOError) in try locator.resolve(line) }
-        let holdNs = try durationOption(hold, "hold")
+        let holdNs = hold.map(Quantity.nanoseconds)
         let stop = StopSignals.install()
         let request = try onGPIO { () throws(GPIOError) -> GPIOLineRequest in
             let chip = try GPIOChip(path: address.chipPath)

@@ -1,4 +1,5 @@
 import ArgumentParser
+import EdgeCore
 import EdgeModbus
 
 #if canImport(Glibc)
@@ -12,7 +13,9 @@ struct ModbusCommand: ParsableCommand {
         abstract: "Read registers, scan a bus for units, or write one register or coil.",
         discussion: """
             Addresses are 0-based protocol addresses (reference 40001 is holding 0). Exit codes: 0 ok, \
-            1 device or protocol error (the message names the Modbus exception), 2 usage error.
+            1 device or protocol error (the message names the Modbus exception), 2 usage error. \
+            Durations take a unit, as in the config: --timeout 500ms, 2s.
+            Example: edgeflow modbus read --tcp 192.168.1.50:502 --unit 1 --space holding --address 0 --count 4
             """,
         subcommands: [ModbusReadCommand.self, ModbusScanCommand.self, ModbusWriteCommand.self]
     )
@@ -26,21 +29,23 @@ struct ModbusReadCommand: ParsableCommand {
         discussion: """
             With a 32- or 64-bit --type and no --order, each value is printed in all four word/byte orders \
             side by side, so you can see which one the device uses.
+            Example: edgeflow modbus read --rtu /dev/ttyUSB0 --baud 19200 --parity E --unit 3 --space input \
+            --address 100 --type float32 --timeout 500ms --json
             """
     )
 
     @OptionGroup var link: ModbusLinkOptions
 
-    @Option(help: "Unit id (slave address) of the device.")
+    @Option(parsing: .unconditional, help: "Unit id (slave address) of the device.")
     var unit: Int
 
     @Option(help: ArgumentHelp("The table to read.", valueName: "holding|input|coil|discrete"))
     var space: String
 
-    @Option(help: "0-based address of the first register or bit.")
+    @Option(parsing: .unconditional, help: "0-based address of the first register or bit.")
     var address: Int
 
-    @Option(help: "How many values (of --type, else registers or bits) to read.")
+    @Option(parsing: .unconditional, help: "How many values (of --type, else registers or bits) to read.")
     var count = 1
 
     @Option(help: ArgumentHelp(
@@ -61,7 +66,7 @@ struct ModbusReadCommand: ParsableCommand {
     private func resolved() throws
         -> (ModbusTransportConfig, Duration, ModbusUnitID, ModbusSpace, ModbusDataType?, ModbusByteOrder?)
     {
-        let (transport, timeout) = try link.transport(defaultTimeout: 1000)
+        let (transport, timeout) = try link.transport(defaultTimeout: .seconds(1))
         let unit = try ModbusCLI.unit(self.unit, on: transport)
         let space = try ModbusCLI.space(self.space)
         let type = try ModbusCLI.type(self.type)
@@ -94,21 +99,22 @@ struct ModbusScanCommand: ParsableCommand {
         discussion: """
             Each unit is asked for one register (or bit) at --space/--address. A unit that answers with an \
             exception is listed too: it is there, it just refused that address. Exits 1 when nobody answered.
+            Example: edgeflow modbus scan --rtu /dev/ttyUSB0 --baud 9600 --parity N --from 1 --to 20 --timeout 200ms
             """
     )
 
     @OptionGroup var link: ModbusLinkOptions
 
-    @Option(help: "First unit id to try.")
+    @Option(parsing: .unconditional, help: "First unit id to try.")
     var from = 1
 
-    @Option(help: "Last unit id to try.")
+    @Option(parsing: .unconditional, help: "Last unit id to try.")
     var to = 247
 
     @Option(help: ArgumentHelp("The table probed.", valueName: "holding|input|coil|discrete"))
     var space = "holding"
 
-    @Option(help: "The address probed.")
+    @Option(parsing: .unconditional, help: "The address probed.")
     var address = 0
 
     @Flag(help: "Print one JSON object instead of lines.")
@@ -119,7 +125,7 @@ struct ModbusScanCommand: ParsableCommand {
     }
 
     private func resolved() throws -> (ModbusTransportConfig, Duration, ClosedRange<UInt8>, ModbusSpace) {
-        let (transport, timeout) = try link.transport(defaultTimeout: 100)
+        let (transport, timeout) = try link.transport(defaultTimeout: .milliseconds(100))
         let first = try ModbusCLI.unit(from, on: transport)
         let last = try ModbusCLI.unit(to, on: transport)
         guard first <= last else { throw ValidationError("--from \(from) is above --to \(to)") }
@@ -170,22 +176,28 @@ struct ModbusWriteCommand: ParsableCommand {
         abstract: "Write one holding register (FC6) or coil (FC5), or one typed value (FC16).",
         discussion: """
             Without --type a holding value must fit one register (-32768...65535). With --type the value is \
-            encoded in --order (default ABCD, or AB for 16-bit types).
+            encoded in --order (default ABCD, or AB for 16-bit types). A negative value is written as is: \
+            --value -5.
+            Example: edgeflow modbus write --tcp 127.0.0.1:5020 --unit 1 --space holding --address 10 \
+            --value -5 --verify
             """
     )
 
     @OptionGroup var link: ModbusLinkOptions
 
-    @Option(help: "Unit id (slave address) of the device.")
+    @Option(parsing: .unconditional, help: "Unit id (slave address) of the device.")
     var unit: Int
 
     @Option(help: ArgumentHelp("The table written.", valueName: "holding|coil"))
     var space: String
 
-    @Option(help: "0-based address of the register or coil.")
+    @Option(parsing: .unconditional, help: "0-based address of the register or coil.")
     var address: Int
 
-    @Option(help: ArgumentHelp("The value: a number, true/false or on/off for a coil, text for string(N).",
+    // `.unconditional`: `--value -5` is a negative value, not an unknown option.
+    @Option(
+        parsing: .unconditional,
+        help: ArgumentHelp("The value: a number, true/false or on/off for a coil, text for string(N).",
                                valueName: "value"))
     var value: String
 
@@ -198,6 +210,9 @@ struct ModbusWriteCommand: ParsableCommand {
     @Flag(help: "Read the value back and compare.")
     var verify = false
 
+    @Flag(help: "Print one JSON object instead of a line.")
+    var json = false
+
     func validate() throws {
         _ = try resolved()
     }
@@ -206,7 +221,7 @@ struct ModbusWriteCommand: ParsableCommand {
         -> (ModbusTransportConfig, Duration, ModbusUnitID, ModbusSpace, ModbusValue, ModbusDataType?,
             ModbusByteOrder?)
     {
-        let (transport, timeout) = try link.transport(defaultTimeout: 1000)
+        let (transport, timeout) = try link.transport(defaultTimeout: .seconds(1))
         let unit = try ModbusCLI.unit(self.unit, on: transport)
         let space = try ModbusCLI.space(self.space, writable: true)
         guard (0...65535).contains(address) else { throw ValidationError("--address \(address) must be 0...65535") }
@@ -232,6 +247,14 @@ struct ModbusWriteCommand: ParsableCommand {
                 client, unit: unit, space: space, address: ModbusAddress(UInt16(address)), value: value, type: type,
                 order: order, verify: verify)
         }
-        print("unit \(unit): \(result.target)" + (result.verified ? " (verified)" : ""))
+        if json {
+            printJSON([
+                ("unit", .number(Double(unit.rawValue))), ("function", .number(Double(result.target.functionCode))),
+                ("address", .number(Double(result.target.address.rawValue))), ("write", .string("\(result.target)")),
+                ("verified", .bool(result.verified)),
+            ])
+        } else {
+            print("unit \(unit): \(result.target)" + (result.verified ? " (verified)" : ""))
+        }
     }
 }

@@ -21,16 +21,17 @@ struct ModbusLinkOptions: ParsableArguments {
     @Option(name: .customLong("stop-bits"), help: "Stop bits of the RTU line.")
     var stopBits = 1
 
-    @Option(help: ArgumentHelp("Response timeout in milliseconds (default 1000; 100 for scan).", valueName: "ms"))
-    var timeout: Int?
+    @Option(
+        parsing: .unconditional,
+        help: ArgumentHelp("Response timeout with a unit, e.g. 500ms or 2s (default 1s; 100ms for scan).",
+                           valueName: "duration"),
+        transform: CLIDuration.parse)
+    var timeout: Duration?
 
     /// The link, or a usage error naming the option at fault.
-    func transport(defaultTimeout: Int) throws -> (ModbusTransportConfig, Duration) {
-        let milliseconds = timeout ?? defaultTimeout
-        guard (1...60_000).contains(milliseconds) else {
-            throw ValidationError("--timeout \(milliseconds) must be 1...60000 milliseconds")
-        }
-        let timeout = Duration.milliseconds(milliseconds)
+    func transport(defaultTimeout: Duration) throws -> (ModbusTransportConfig, Duration) {
+        let timeout = try CLIDuration.check(
+            timeout ?? defaultTimeout, option: "--timeout", within: .milliseconds(1) ... .seconds(60))
         switch (tcp, rtu) {
         case (nil, nil):
             throw ValidationError(

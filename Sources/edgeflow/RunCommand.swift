@@ -10,7 +10,14 @@ import Logging
 /// `edgeflow run`: compile the config and run the agent until SIGINT/SIGTERM.
 struct RunCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
-        commandName: "run", abstract: "Run the agent with a config until interrupted (Ctrl-C or SIGTERM).")
+        commandName: "run", abstract: "Run the agent with a config until interrupted (Ctrl-C or SIGTERM).",
+        discussion: """
+            Under systemd (Type=notify) the agent reports READY=1 once the config compiled, outputs are at \
+            their safe values and every source acquires, feeds the watchdog while its pipeline makes \
+            progress, and reports STOPPING=1 on SIGTERM before it drains. With view: live it prints one \
+            line per frame and action (text only; the data itself goes to the spool or records file).
+            Example: edgeflow run --config /etc/edgeflow/config.yaml --log-level debug
+            """)
 
     @Option(name: .shortAndLong, help: "The config file.")
     var config: String

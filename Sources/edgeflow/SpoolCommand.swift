@@ -14,7 +14,10 @@ struct SpoolCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "spool",
         abstract: "Inspect the uplink spool, export it, or replay dead letters.",
-        discussion: "Exit codes: 0 done, 1 the spool or endpoint failed (or is in use), 2 usage or config error.",
+        discussion: """
+            Exit codes: 0 done, 1 the spool or endpoint failed (or is in use), 2 usage or config error.
+            Example: edgeflow spool stats --config /etc/edgeflow/config.yaml
+            """,
         subcommands: [
             SpoolStatsCommand.self, SpoolInspectCommand.self, SpoolDrainCommand.self, SpoolReplayCommand.self,
         ]
@@ -120,13 +123,19 @@ struct SpoolStatsCommand: ParsableCommand {
 struct SpoolInspectCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "inspect", abstract: "Print the newest records (one JSON line each, with its sequence number).",
-        discussion: "Example: edgeflow spool inspect --config /etc/edgeflow/config.yaml --last 20")
+        discussion: """
+            The output is JSON lines with or without --json (accepted so every data command takes it).
+            Example: edgeflow spool inspect --config /etc/edgeflow/config.yaml --last 20
+            """)
 
     @Option(name: .shortAndLong, help: "The config file.")
     var config: String
 
-    @Option(help: "How many of the newest records.")
+    @Option(parsing: .unconditional, help: "How many of the newest records.")
     var last: Int = 10
+
+    @Flag(help: "Print JSON lines (the default output already is).")
+    var json = false
 
     func validate() throws {
         guard (1...100_000).contains(last) else { throw ValidationError("--last must be 1...100000") }
@@ -151,8 +160,8 @@ struct SpoolDrainCommand: ParsableCommand {
         discussion: """
             For when the link will not come back: carry the file away on a USB stick. The file is \
             written and synced before the records are acknowledged, so an interruption loses nothing \
-            (records may then be in the file and still pending). Example: edgeflow spool drain --config \
-            /etc/edgeflow/config.yaml --to /media/usb/boiler-gw.jsonl
+            (records may then be in the file and still pending).
+            Example: edgeflow spool drain --config /etc/edgeflow/config.yaml --to /media/usb/boiler-gw.jsonl
             """)
 
     @Option(name: .shortAndLong, help: "The config file.")

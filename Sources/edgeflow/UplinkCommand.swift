@@ -6,7 +6,9 @@ import EdgeUplink
 /// `edgeflow uplink`: check the endpoint from the gateway.
 struct UplinkCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
-        commandName: "uplink", abstract: "Check the uplink endpoint.", subcommands: [UplinkTestCommand.self])
+        commandName: "uplink", abstract: "Check the uplink endpoint.",
+        discussion: "Example: edgeflow uplink test --config /etc/edgeflow/config.yaml --json",
+        subcommands: [UplinkTestCommand.self])
 }
 
 /// `edgeflow uplink test`: one probe batch, the way the agent sends batches.
@@ -17,7 +19,8 @@ struct UplinkTestCommand: ParsableCommand {
         discussion: """
             The probe is one record {"probe": true} from source "edgeflow-probe", encoded like every \
             batch. Exits 0 on a 2xx answer, 1 otherwise, 2 on a config error. It does not touch the \
-            spool, so it can run beside the agent. Example: edgeflow uplink test --config /etc/edgeflow/config.yaml
+            spool, so it can run beside the agent.
+            Example: edgeflow uplink test --config /etc/edgeflow/config.yaml
             """)
 
     @Option(name: .shortAndLong, help: "The config file.")

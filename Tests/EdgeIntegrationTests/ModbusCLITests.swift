@@ -1,4 +1,5 @@
 import EdgeTestSupport
+import Foundation
 import Testing
 
 /// `edgeflow modbus read | scan | write` as a technician runs them, against pymodbus 3.16.1:
@@ -91,5 +92,39 @@ import Testing
         #expect(silent.status == 1)
         #expect(silent.stdout == "{\"answered\":[]}\n")
         #expect(silent.stderr.contains("no unit answered in 9...9"))
+    }
+
+    @Test func aValueStartingWithADashIsAValueAndWriteJSONDescribesTheWrite() throws {
+        let w = try EdgeflowBinary.run(["modbus", "write"] + tcp + ["--space", "holding", "--address", "110",
+                                                                     "--value", "-5", "--json"])
+        #expect(w.status == 0, "\(w.stderr)")
+        let object = try #require(
+            try JSONSerialization.jsonObject(with: Data(w.stdout.utf8)) as? [String: Any], "\(w.stdout)")
+        #expect(object["unit"] as? Int == 1 && object["function"] as? Int == 6 && object["address"] as? Int == 110)
+        #expect(object["verified"] as? Bool == false)
+        // The server saw a single-register write at 110 (its own request log).
+        #expect(server.requests().contains { $0.function == 6 && $0.address == 110 }, "\(server.requests())")
+        let negativeAddress = try EdgeflowBinary.run(["modbus", "read"] + tcp + ["--space", "holding", "--address", "-1"])
+        #expect(negativeAddress.status == 2)
+        #expect(negativeAddress.stderr.contains("--address -1 must be 0...65535"), "\(negativeAddress.stderr)")
+    }
+
+    @Test func timeoutsTakeTheUnitsOfTheConfig() throws {
+        let read = ["modbus", "read"] + tcp + ["--space", "holding", "--address", "0", "--timeout"]
+        for accepted in ["500ms", "2s", "1.5s"] {
+            let r = try EdgeflowBinary.run(read + [accepted])
+            #expect(r.status == 0, "--timeout \(accepted): \(r.stderr)")
+        }
+        let refused: [(String, String)] = [
+            ("500", "'500' is not a duration; add a unit, e.g. 500ms or 500s"),
+            ("fast", "'fast' is not a duration; write a number and a unit"),
+            ("-1s", "'-1s' is not a duration"),
+            ("90s", "--timeout 90s must be 1ms...1m"),
+        ]
+        for (value, message) in refused {
+            let r = try EdgeflowBinary.run(read + [value])
+            #expect(r.status == 2, "--timeout \(value)")
+            #expect(r.stderr.contains(message), "--timeout \(value): \(r.stderr)")
+        }
     }
 }
