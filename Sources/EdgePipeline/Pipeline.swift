@@ -26,6 +26,8 @@ public final class Pipeline: @unchecked Sendable {
     private let clock: any EdgeClock
     private let gpio: [GPIOInputs?]
     private let hasText: [Bool]
+    /// Per source (config order): what the pipeline saw of it, for status and health.
+    public let activity: [SourceActivity]
 
     /// Creates the consumer. `onFrame` runs on the consumer thread for every frame (the live
     /// view); the view it gets is valid only during the call. `texts` carries string points'
@@ -47,6 +49,7 @@ public final class Pipeline: @unchecked Sendable {
         self.onFrame = onFrame
         gpio = config.sources.map { if case .gpio(let g) = $0.kind { g } else { nil } }
         hasText = config.sources.map(\.hasStringPoints)
+        activity = config.sources.map { _ in SourceActivity() }
     }
 
     /// Frames delivered so far.
@@ -106,6 +109,7 @@ public final class Pipeline: @unchecked Sendable {
 
     private func deliver(_ frame: FrameView, levels: inout [[Double?]]) {
         frameCount.add(1, ordering: .relaxed)
+        if frame.source < activity.count { activity[frame.source].note(frame, monotonicNow: clock.monotonicNanoseconds()) }
         recorder?.record(frame)
         onFrame(frame)
         feedEngine(frame, levels: &levels)
