@@ -16,12 +16,28 @@ struct HealthProblem: Sendable, Equatable {
     var message: String
 }
 
+/// What the health rules look at, taken from a status snapshot.
+struct HealthInputs: Sendable {
+    /// Every source, with how long it has been silent.
+    var sources: [StatusSnapshot.Source]
+    /// Records waiting in the spool and its fill ratio; nil without an uplink.
+    var spool: (waiting: Int64, fillRatio: Double)?
+    /// Wall time (ns) of the uplink's last acknowledgement.
+    var lastAcknowledgedAt: Int64?
+    /// The uplink's last error, quoted in the problem.
+    var uplinkError: String?
+    /// Wall time now (ns).
+    var nowWall: Int64
+    /// Seconds since the agent started (the age of a missing acknowledgement).
+    var uptimeSeconds: Double
+}
+
 /// The health rules of docs/status.md: data must keep flowing, not merely the process run.
 enum Health {
-    /// What is stale in `snapshot` under `thresholds`; empty when healthy.
-    static func problems(_ snapshot: StatusSnapshot, thresholds: HealthThresholds) -> [HealthProblem] {
+    /// What is stale under `thresholds`; empty when healthy.
+    static func problems(_ inputs: HealthInputs, thresholds: HealthThresholds) -> [HealthProblem] {
         var problems: [HealthProblem] = []
-        for source in snapshot.sources {
+        for source in inputs.sources {
             // Event sources (GPIO lines) may be quiet for days; only polled sources go stale.
             guard let interval = source.intervalNanoseconds else { continue }
             let limit = Double(interval) * Double(thresholds.stalePolls) / 1e9
@@ -34,7 +50,7 @@ enum Health {
                             + (source.lastError.map { "; last error: \($0)" } ?? "")))
             }
         }
-        if let spool = snapshot.spool {
+        if let spool = inputs.spool {
             if spool.fillRatio > thresholds.spoolFillMax {
                 problems.append(
                     HealthProblem(
@@ -42,16 +58,16 @@ enum Health {
                         message: "spool \(percent(spool.fillRatio)) full (limit \(percent(thresholds.spoolFillMax)))"))
             }
             // Only waiting records make a missing acknowledgement a problem.
-            if spool.stats.records > 0 {
+            if spool.waiting > 0 {
                 let limit = Double(thresholds.uplinkAckMaxAgeNanoseconds) / 1e9
-                let age = snapshot.uplink?.lastAcknowledgedAt.map { Double(max(0, snapshot.nowWall - $0)) / 1e9 }
-                if (age ?? snapshot.uptimeSeconds) > limit {
+                let age = inputs.lastAcknowledgedAt.map { Double(max(0, inputs.nowWall - $0)) / 1e9 }
+                if (age ?? inputs.uptimeSeconds) > limit {
                     let last = age.map { "last acknowledgement \(seconds($0)) ago" } ?? "no acknowledgement since start"
                     problems.append(
                         HealthProblem(
                             kind: .uplinkStale, subject: "uplink",
-                            message: "uplink: \(last) with \(spool.stats.records) records waiting (limit \(seconds(limit)))"
-                                + (snapshot.uplink?.lastError.map { "; last error: \($0)" } ?? "")))
+                            message: "uplink: \(last) with \(spool.waiting) records waiting (limit \(seconds(limit)))"
+                                + (inputs.uplinkError.map { "; last error: \($0)" } ?? "")))
                 }
             }
         }

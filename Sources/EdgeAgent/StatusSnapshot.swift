@@ -117,7 +117,12 @@ final class StatusBoard: Sendable {
                     id: $0.id, target: $0.targetName, value: values[$0.id], safeValue: $0.safeValue,
                     refused: refusals[$0.id] ?? 0, failures: failures[$0.id] ?? 0)
             }
-            snapshot.health = Health.problems(snapshot, thresholds: config.agent.health)
+            snapshot.health = Health.problems(
+                HealthInputs(
+                    sources: snapshot.sources, spool: snapshot.spool.map { ($0.stats.records, $0.fillRatio) },
+                    lastAcknowledgedAt: snapshot.uplink?.lastAcknowledgedAt, uplinkError: snapshot.uplink?.lastError,
+                    nowWall: snapshot.nowWall, uptimeSeconds: snapshot.uptimeSeconds),
+                thresholds: config.agent.health)
             let staleIDs = Set(snapshot.health.filter { $0.kind == .sourceStale }.map(\.subject))
             for i in snapshot.sources.indices where staleIDs.contains(snapshot.sources[i].id) {
                 snapshot.sources[i].stale = true

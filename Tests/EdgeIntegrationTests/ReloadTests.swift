@@ -22,9 +22,9 @@ struct ReloadTests {
              "actions": [{"actionId": "lamp", "channelId": "in", "type": "gpio-write", "condition": "payload.temp > 50",
                           "config": {"output": "lamp", "value": 1}}]}
             """)
-        func config(poll: String, extra: String = "") -> String {
+        func config(poll: String, extra: String = "", agent: String = "") -> String {
             StatusProbe.boilerYAML(
-                dir, port: port, agent: ", view: live, log_level: notice", device: ", poll: \(poll)",
+                dir, port: port, agent: ", view: live, log_level: notice\(agent)", device: ", poll: \(poll)",
                 rest: """
                     \(extra)outputs:
                       - {id: lamp, type: gpio, line: GPIO27, safe_value: 0}
@@ -53,6 +53,11 @@ struct ReloadTests {
         let refused = try EdgeflowBinary.run(["reload", "--socket", socket])
         #expect(refused.status == 1, "\(refused.stdout) \(refused.stderr)")
         #expect(refused.stderr.contains("config.yaml:7:1"), "the problem with file:line:col: \(refused.stderr)")
+        #expect(generation() == 2)
+        // A setting that belongs to the process is refused by name.
+        _ = try dir.write("config.yaml", config(poll: "30ms", agent: ", ring: {capacity: 1024}"))
+        let restartOnly = try EdgeflowBinary.run(["reload", "--socket", socket])
+        #expect(restartOnly.status == 1 && restartOnly.stderr.contains("agent.ring.capacity"), "\(restartOnly.stderr)")
         #expect(generation() == 2)
         let before = recordCount()
         #expect(await eventually { recordCount() >= before + 10 }, "data keeps flowing under the old config")

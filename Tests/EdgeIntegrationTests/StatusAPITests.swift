@@ -13,14 +13,7 @@ struct StatusAPITests {
     @Test func statusDocumentFollowsTheDocumentedSchemaOnAGroupOnlySocket() async throws {
         let dir = try TemporaryDirectory(prefix: "edgeflow-status")
         let sink = try await UplinkTests.Sink(in: dir)
-        _ = try dir.write(
-            "app.json",
-            """
-            {"appId": "watch", "channels": [{"channelId": "in"}],
-             "eventSources": [{"id": "tank", "type": "device", "source": "tank", "channelId": "in"}],
-             "actions": [{"actionId": "lamp", "channelId": "in", "type": "gpio-write", "condition": "payload.level >= 0",
-                          "config": {"output": "lamp", "value": 1}}]}
-            """)
+        try StatusProbe.writeLampApp(dir)
         let config = try StatusProbe.tankConfig(
             dir, interval: "50ms",
             rest: """

@@ -121,7 +121,7 @@ extension StatusProbe {
         try dir.write(
             "config.yaml",
             """
-            agent: {name: status-test, data_dir: \(dir.path)/data, view: log\(agent)}
+            agent: {name: status-test, data_dir: \(dir.path)/data\(agent)}
             boards_dir: \(EdgeflowBinary.root)/boards
             board: sim
             sources:
@@ -160,5 +160,19 @@ extension StatusProbe {
           - {id: boiler, type: modbus, bus: plant, unit: 1\(device), points: [{name: temp, space: holding, address: 0, type: uint16}]}
         \(rest)
         """
+    }
+}
+
+extension StatusProbe {
+    /// `app.json`: app `watch` drives output `lamp` to 1 on every frame of source `tank`.
+    static func writeLampApp(_ dir: TemporaryDirectory) throws {
+        _ = try dir.write(
+            "app.json",
+            """
+            {"appId": "watch", "channels": [{"channelId": "in"}],
+             "eventSources": [{"id": "tank", "type": "device", "source": "tank", "channelId": "in"}],
+             "actions": [{"actionId": "lamp", "channelId": "in", "type": "gpio-write", "condition": "payload.level >= 0",
+                          "config": {"output": "lamp", "value": 1}}]}
+            """)
     }
 }
