@@ -38,6 +38,7 @@ public final class Agent: Sendable {
     private let statusServer: ControlServer
     private let metricsServer: ControlServer?
     private let logger: Logger
+    private let board: StatusBoard
 
     /// Builds the agent; nothing starts until `run()`. `onActivity` gets the live view's lines;
     /// `version` is reported by the status socket.
@@ -53,6 +54,7 @@ public final class Agent: Sendable {
             config: config, ring: ring, recording: recording, clock: clock, logger: logger, onActivity: onActivity)
         self.control = control
         let board = StatusBoard(version: version, ring: ring, recording: recording, control: control, clock: clock)
+        self.board = board
         statusServer = ControlServer(
             endpoint: .unix(path: Agent.statusSocketPath(for: config)), label: "status socket", logger: logger
         ) { request in
@@ -74,6 +76,13 @@ public final class Agent: Sendable {
         // systemd lists several directories separated by colons when the unit asks for several.
         if let first = runtime?.split(separator: ":").first, !first.isEmpty { return "\(first)/edgeflow.sock" }
         return config.agent.dataDir + "/edgeflow.sock"
+    }
+
+    /// Adds a section to the status document (docs/status.md reserves `ai` and `approvals`):
+    /// `provider` runs on the status thread for each request and must answer from a snapshot;
+    /// returning nil leaves the section out.
+    public func provideStatus(_ section: StatusSection, _ provider: @escaping @Sendable () -> JSONValue?) {
+        board.provide(section, provider)
     }
 
     /// Compiles the config file again and, when it is free of errors, swaps the running

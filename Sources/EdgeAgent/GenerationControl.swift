@@ -164,10 +164,12 @@ final class GenerationControl: Sendable {
             return refused("the new config could not be built: \(error)")
         }
         // Hand over: the old generation drains the ring completely before the new one starts.
+        // Kept outputs stay as they are through the hand-over, and also if the new generation
+        // fails part way and its started stages are undone; cleared once one generation runs.
         keepOnStop.withLock { $0 = Set(kept.keys) }
+        defer { keepOnStop.withLock { $0 = [] } }
         Stage.stopAll(running.started, logger: logger)
         running.started = []
-        keepOnStop.withLock { $0 = [] }
         var detail = "sources, apps and outputs swapped; outputs kept at their value: \(kept.count)"
         let fingerprint = Self.uplinkFingerprint(config)
         if fingerprint != running.uplinkFingerprint {

@@ -50,6 +50,7 @@ extension StatusSnapshot {
         root["recorder"] = .object(JSONObject([("lastSequence", number(recorderLastSequence))]))
         if let spool { root["spool"] = spoolJSON(spool) }
         if let uplink { root["uplink"] = uplinkJSON(uplink) }
+        for section in sections { root[section.key] = section.value }
         return .object(root)
     }
 

@@ -1,8 +1,9 @@
 import EdgeConfig
-import EdgeCore
+public import EdgeCore
 import EdgeFlux
 import EdgePipeline
 import EdgeUplink
+import Synchronization
 
 /// Everything `GET /status` and `GET /metrics` report, read at one moment from atomics and
 /// short locks (docs/status.md has the JSON schema). Built per request, never per sample.
@@ -25,6 +26,8 @@ struct StatusSnapshot: Sendable {
     var spool: SpoolReport?
     var uplink: UplinkStatus?
     var health: [HealthProblem]
+    /// Sections other subsystems provide (`ai`, `approvals`), absent until one is registered.
+    var sections: [(key: String, value: JSONValue)] = []
 
     /// One sample source.
     struct Source: Sendable {
@@ -69,8 +72,19 @@ struct StatusSnapshot: Sendable {
     var healthy: Bool { health.isEmpty }
 }
 
+/// A section of the status document that a subsystem outside the agent's core provides. The
+/// keys are reserved in docs/status.md; a section is absent until its provider is registered
+/// and returns a value.
+public enum StatusSection: String, Sendable, CaseIterable {
+    /// AI circuit states and budgets.
+    case ai
+    /// Pending approvals.
+    case approvals
+}
+
 /// Reads the agent's parts into a `StatusSnapshot`.
 final class StatusBoard: Sendable {
+    private let providers = Mutex<[StatusSection: @Sendable () -> JSONValue?]>([:])
     private let version: String
     private let ring: SampleRing
     private let recording: AgentRecording
@@ -85,6 +99,11 @@ final class StatusBoard: Sendable {
         self.control = control
         self.clock = clock
         startedAt = clock.monotonicNanoseconds()
+    }
+
+    /// Registers (or replaces) the provider of `section`.
+    func provide(_ section: StatusSection, _ provider: @escaping @Sendable () -> JSONValue?) {
+        providers.withLock { $0[section] = provider }
     }
 
     /// The agent as it is now.
@@ -104,6 +123,10 @@ final class StatusBoard: Sendable {
             actions: generation?.flowCounters.snapshot().actions ?? [], outputs: [],
             recorderLastSequence: generation?.recorder.lastSequence ?? 0, spool: nil, uplink: current.uplink?.status,
             health: [])
+        let registered = providers.withLock { $0 }
+        for section in StatusSection.allCases {
+            if let value = registered[section]?() { snapshot.sections.append((section.rawValue, value)) }
+        }
         if case .spool(let spool, let cap, let deadLetters) = recording {
             snapshot.spool = SpoolReport(spool: spool, capBytes: cap, deadLetterDirectory: deadLetters)
         }
