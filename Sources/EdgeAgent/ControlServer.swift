@@ -40,6 +40,9 @@ final class ControlServer: @unchecked Sendable {
     private let handler: Handler
     private let stopFlag = Atomic<Bool>(false)
     private var fd: Int32 = -1
+    /// A pipe whose read end wakes the serving thread's poll on stop, so an idle server sleeps
+    /// in the kernel instead of waking on a timer.
+    private var wakePipe: (read: Int32, write: Int32) = (-1, -1)
     private var thread: OwnerThread?
 
     static let maxBodyBytes = 65536
@@ -64,22 +67,35 @@ final class ControlServer: @unchecked Sendable {
             fd = try Sockets.listenTCP(address)
         }
         let listener = fd
-        logger.info("\(label) listening", metadata: ["address": "\(endpoint.name)"])
+        var ends: [Int32] = [-1, -1]
         do {
-            thread = try OwnerThread(name: label) { [self] in serve(listener) }
+            try Sockets.retrying("create wake pipe", label) { pipe(&ends) }
+            wakePipe = (ends[0], ends[1])
+            let wake = ends[0]
+            thread = try OwnerThread(name: label) { [self] in serve(listener, wake: wake) }
         } catch {
+            for end in ends where end >= 0 { close(end) }
+            wakePipe = (-1, -1)
             close(listener)
             fd = -1
             throw error
         }
+        logger.info("\(label) listening", metadata: ["address": "\(endpoint.name)"])
     }
 
     /// Stops accepting, waits for the request in hand, closes the listener and removes the
     /// socket file.
     func stop() {
         stopFlag.store(true, ordering: .releasing)
+        if wakePipe.write >= 0 {
+            var byte: UInt8 = 1
+            _ = write(wakePipe.write, &byte, 1)
+        }
         thread?.join()
         thread = nil
+        if wakePipe.read >= 0 { close(wakePipe.read) }
+        if wakePipe.write >= 0 { close(wakePipe.write) }
+        wakePipe = (-1, -1)
         if fd >= 0 { close(fd) }
         fd = -1
         if case .unix(let path) = endpoint { unlink(path) }
@@ -97,12 +113,12 @@ final class ControlServer: @unchecked Sendable {
         }
     }
 
-    private func serve(_ listener: Int32) {
-        var poller = pollfd(fd: listener, events: Int16(POLLIN), revents: 0)
+    private func serve(_ listener: Int32, wake: Int32) {
+        var pollers = [pollfd(fd: listener, events: Int16(POLLIN), revents: 0), pollfd(fd: wake, events: Int16(POLLIN), revents: 0)]
         while !stopFlag.load(ordering: .acquiring) {
-            // Wake every 200 ms to notice a stop request.
-            let ready = poll(&poller, 1, 200)
-            guard ready > 0 else { continue }
+            // Sleeps until a client connects or stop() writes to the wake pipe.
+            let ready = poll(&pollers, 2, -1)
+            guard ready > 0, pollers[0].revents & Int16(POLLIN) != 0 else { continue }
             let client = accept(listener, nil, nil)
             guard client >= 0 else { continue }
             Sockets.setTimeouts(client, milliseconds: Self.clientTimeoutMilliseconds)

@@ -74,6 +74,15 @@ struct ReloadTests {
         let after = recordCount()
         #expect(await eventually { recordCount() >= after + 20 })
 
+        // An output the new config no longer has goes to its safe value at the swap.
+        _ = try dir.write("config.yaml", StatusProbe.boilerYAML(dir, port: port, agent: ", view: live, log_level: notice", device: ", poll: 20ms"))
+        let removed = try EdgeflowBinary.run(["reload", "--socket", socket])
+        #expect(removed.status == 0, "\(removed.stdout) \(removed.stderr)")
+        func safeLines() -> Int { agent.output().split(separator: "\n").filter { $0 == "output lamp (GPIO27) = 0" }.count }
+        #expect(await eventually { safeLines() == 2 }, "\(agent.output())")
+        let last = recordCount()
+        #expect(await eventually { recordCount() >= last + 10 })
+
         kill(agent.pid, SIGTERM)
         #expect(await agent.waitForExit(timeout: .seconds(20)) == 0, "\(agent.output())")
 
@@ -86,8 +95,7 @@ struct ReloadTests {
         #expect(frames.count == polls, "\(frames.count) records for \(polls) polls answered")
         let sequences = lines.compactMap { $0["seq"] as? Int }
         #expect(sequences == Array(1...max(sequences.count, 1)), "sequence numbers run 1...n without gaps or repeats")
-        // The lamp was kept at 1 across both reloads: safe only at start and at the final stop.
-        let safeLines = agent.output().split(separator: "\n").filter { $0 == "output lamp (GPIO27) = 0" }
-        #expect(safeLines.count == 2, "\(agent.output())")
+        // The lamp was kept at 1 across the first reloads: safe only at start and when removed.
+        #expect(safeLines() == 2, "the removed output is not driven again at the final stop")
     }
 }

@@ -94,6 +94,25 @@ struct StatusAPITests {
         #expect(try StatusProbe.curl(socket: socket, url: "http://localhost/status").status == 200)
     }
 
+    @Test func aSecondAgentIsRefusedTheSocketAndOneLeftByAKilledAgentIsReplaced() async throws {
+        let dir = try TemporaryDirectory(prefix: "edgeflow-status-owner")
+        let config = try StatusProbe.tankConfig(dir, interval: "100ms")
+        let socket = "\(dir.path)/data/edgeflow.sock"
+        let first = try PeerProcess.start(EdgeflowBinary.path, ["run", "--config", config], log: dir.file("first.log"))
+        defer { first.terminate() }
+        try await first.waitForFile(socket)
+        let second = try EdgeflowBinary.run(["run", "--config", config], timeout: 10)
+        #expect(second.status == 1 && second.stderr.contains("another edgeflow answers on it"), "\(second.stderr)")
+        #expect(try StatusProbe.curl(socket: socket, url: "http://localhost/status").status == 200, "the first keeps it")
+
+        kill(first.pid, SIGKILL)
+        _ = await first.waitForExit(timeout: .seconds(5))
+        #expect(fileExists(socket), "a killed agent leaves its socket file behind")
+        let third = try PeerProcess.start(EdgeflowBinary.path, ["run", "--config", config], log: dir.file("third.log"))
+        defer { third.terminate() }
+        #expect(await eventually { (try? StatusProbe.status(socket: socket))?["generation"] as? Int == 1 }, "\(third.output())")
+    }
+
     @Test func statusSaysTheAgentIsNotRunningWithExitCode3() throws {
         let dir = try TemporaryDirectory(prefix: "edgeflow-status-none")
         for arguments in [["status"], ["status", "--check"], ["reload"]] {
