@@ -84,8 +84,9 @@ final class AgentGeneration: Sendable {
     }
 
     /// The start steps in order (their stops run in reverse): recorder, action workers, bus
-    /// links, outputs to their safe values, pipeline, acquisition. Outputs in `kept` (a reload's
-    /// outputs that stay) are neither driven safe at start nor, if `keepOnStop` names them, at stop.
+    /// links, outputs to their safe values, pipeline, acquisition. `keptOutputs` (a reload's
+    /// outputs that stay, with their values) are adopted instead of driven safe at start; at
+    /// stop, the outputs `stopKeeping()` names then are left as they are (a reload hands them on).
     func stages(keptOutputs: [String: Double], stopKeeping: @escaping @Sendable () -> Set<String>) -> [Stage] {
         var stages: [Stage] = []
         func add(_ name: String, start: @escaping @Sendable () throws -> Void, stop: @escaping @Sendable () -> Void) {

@@ -5,6 +5,7 @@ import EdgePipeline
 import EdgeUplink
 import Logging
 import ServiceLifecycle
+import Synchronization
 import UnixSignals
 
 /// One step of the agent's start-up, with its undo for shutdown.
@@ -68,25 +69,27 @@ struct ReloadSignalService: Service {
         for await _ in signals.cancelOnGracefulShutdown() {
             logger.notice("SIGHUP received: reloading the config")
             let reload = reload
-            let box = ThreadBox()
-            await withCheckedContinuation { (continuation: CheckedContinuation<Void, Never>) in
-                do {
-                    box.thread = try OwnerThread(name: "reload") {
-                        reload()
-                        continuation.resume()
-                    }
-                } catch {
+            let done = Done()
+            do {
+                let thread = try OwnerThread(name: "reload") {
                     reload()
-                    continuation.resume()
+                    done.flag.store(true, ordering: .releasing)
                 }
+                // A reload takes a second or so; checking every 20 ms keeps this task off the
+                // owner threads it waits for. Cancelled (shutting down), it just joins.
+                while !done.flag.load(ordering: .acquiring) && !Task.isCancelled {
+                    try? await Task.sleep(for: .milliseconds(20))
+                }
+                thread.join()
+            } catch {
+                logger.error("no thread for the reload; reloading here", metadata: ["error": "\(error)"])
+                reload()
             }
-            box.thread?.join()
         }
     }
 
-    private final class ThreadBox: @unchecked Sendable {
-        // Set before the continuation can resume, read after: no concurrent access.
-        var thread: OwnerThread?
+    private final class Done: Sendable {
+        let flag = Atomic<Bool>(false)
     }
 }
 
