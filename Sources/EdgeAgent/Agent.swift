@@ -72,7 +72,8 @@ public final class Agent: Sendable {
     /// `<data_dir>/edgeflow.sock`.
     public static func statusSocketPath(for config: AgentConfig, environment: [String: String]? = nil) -> String {
         if let path = config.agent.statusSocket { return path }
-        let runtime = environment.map { $0["RUNTIME_DIRECTORY"] } ?? getenv("RUNTIME_DIRECTORY").map { String(cString: $0) }
+        let runtime =
+            environment.map { $0["RUNTIME_DIRECTORY"] } ?? getenv("RUNTIME_DIRECTORY").map { String(cString: $0) }
         // systemd lists several directories separated by colons when the unit asks for several.
         if let first = runtime?.split(separator: ":").first, !first.isEmpty { return "\(first)/edgeflow.sock" }
         return config.agent.dataDir + "/edgeflow.sock"
@@ -99,9 +100,11 @@ public final class Agent: Sendable {
             Stage(name: "status socket", start: { try statusServer.start() }, stop: { statusServer.stop() }),
         ]
         if let metricsServer {
-            stages.append(Stage(name: "metrics endpoint", start: { try metricsServer.start() }, stop: { metricsServer.stop() }))
+            stages.append(
+                Stage(name: "metrics endpoint", start: { try metricsServer.start() }, stop: { metricsServer.stop() }))
         }
-        stages.append(Stage(name: "generation", start: { try control.startFirst() }, stop: { control.stopForShutdown() }))
+        stages.append(
+            Stage(name: "generation", start: { try control.startFirst() }, stop: { control.stopForShutdown() }))
         // Compiling the config and building the engine leave megabytes of freed memory in the
         // allocator's arena of the thread that did it (a 100-device config: ~4 MB); give those
         // pages back once everything is built, so the resident size reflects what runs.

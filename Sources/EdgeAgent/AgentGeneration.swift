@@ -113,7 +113,9 @@ final class AgentGeneration: Sendable {
         let pipeline = pipeline
         add("pipeline", start: { try pipeline.start() }, stop: { pipeline.stop() })
         for source in sources {
-            add("\(source.sourceName) acquisition", start: { source.startAcquisition() }, stop: { source.stopAcquisition() })
+            add(
+                "\(source.sourceName) acquisition", start: { source.startAcquisition() },
+                stop: { source.stopAcquisition() })
         }
         return stages
     }

@@ -19,9 +19,11 @@ enum AgentRecording: Sendable {
             }
             let spool = try Spool(
                 directory: config.agent.dataDir + "/spool",
-                settings: SpoolSettings(maxBytes: settings.spoolMaxBytes, maxAgeNanoseconds: settings.spoolMaxAgeNanoseconds),
+                settings: SpoolSettings(
+                    maxBytes: settings.spoolMaxBytes, maxAgeNanoseconds: settings.spoolMaxAgeNanoseconds),
                 logger: logger)
-            return .spool(spool, capBytes: settings.spoolMaxBytes, deadLetterDirectory: config.agent.dataDir + "/dead-letters")
+            return .spool(
+                spool, capBytes: settings.spoolMaxBytes, deadLetterDirectory: config.agent.dataDir + "/dead-letters")
         } catch {
             throw AgentError(message: "\(error)")
         }
@@ -30,7 +32,8 @@ enum AgentRecording: Sendable {
     /// A recorder for one generation running `config`, and the step that points the shared
     /// record file at its sources (run when that generation starts, after the previous one
     /// flushed its last frames).
-    func recorder(for config: AgentConfig, clock: any EdgeClock, logger: Logger) -> (any Recorder, @Sendable () -> Void) {
+    func recorder(for config: AgentConfig, clock: any EdgeClock, logger: Logger) -> (any Recorder, @Sendable () -> Void)
+    {
         let sources = config.recordSources
         switch self {
         case .file(let file):

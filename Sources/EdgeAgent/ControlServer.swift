@@ -105,16 +105,21 @@ final class ControlServer: @unchecked Sendable {
     /// monitoring) can ask for status while others cannot.
     private static func restrict(_ path: String, logger: Logger) {
         if chmod(path, 0o660) != 0 {
-            logger.warning("cannot set the status socket's mode to 0660", metadata: ["path": "\(path)", "errno": "\(errno)"])
+            logger.warning(
+                "cannot set the status socket's mode to 0660", metadata: ["path": "\(path)", "errno": "\(errno)"])
         }
         guard let group = getgrnam("edgeflow") else { return }
         if chown(path, uid_t.max, group.pointee.gr_gid) != 0 {
-            logger.warning("cannot give the status socket to group edgeflow", metadata: ["path": "\(path)", "errno": "\(errno)"])
+            logger.warning(
+                "cannot give the status socket to group edgeflow", metadata: ["path": "\(path)", "errno": "\(errno)"])
         }
     }
 
     private func serve(_ listener: Int32, wake: Int32) {
-        var pollers = [pollfd(fd: listener, events: Int16(POLLIN), revents: 0), pollfd(fd: wake, events: Int16(POLLIN), revents: 0)]
+        var pollers = [
+            pollfd(fd: listener, events: Int16(POLLIN), revents: 0),
+            pollfd(fd: wake, events: Int16(POLLIN), revents: 0),
+        ]
         while !stopFlag.load(ordering: .acquiring) {
             // Sleeps until a client connects or stop() writes to the wake pipe.
             let ready = poll(&pollers, 2, -1)

@@ -62,8 +62,10 @@ final class GenerationControl: Sendable {
         self.logger = logger
         self.onActivity = onActivity
         let generation = try AgentGeneration(
-            config: config, number: 1, ring: ring, recording: recording, clock: clock, logger: logger, onActivity: onActivity)
-        let uplink = try Self.makeUplink(config: config, recording: recording, clock: clock, logger: logger, onActivity: onActivity)
+            config: config, number: 1, ring: ring, recording: recording, clock: clock, logger: logger,
+            onActivity: onActivity)
+        let uplink = try Self.makeUplink(
+            config: config, recording: recording, clock: clock, logger: logger, onActivity: onActivity)
         published.withLock {
             $0 = Published(generation: generation, uplink: uplink, lastReload: nil, config: config)
         }
@@ -85,7 +87,8 @@ final class GenerationControl: Sendable {
     func startFirst() throws {
         try operation.withLock { running in
             guard let generation = published.withLock({ $0.generation }) else { return }
-            running.started = try Stage.startAll(generation.stages(keptOutputs: [:], stopKeeping: keeping), logger: logger)
+            running.started = try Stage.startAll(
+                generation.stages(keptOutputs: [:], stopKeeping: keeping), logger: logger)
         }
     }
 
@@ -127,7 +130,8 @@ final class GenerationControl: Sendable {
         let outcome = operation.withLock { running in swap(&running) }
         published.withLock { $0.lastReload = outcome }
         if outcome.applied {
-            logger.notice("config reloaded", metadata: ["generation": "\(outcome.generation)", "detail": "\(outcome.message)"])
+            logger.notice(
+                "config reloaded", metadata: ["generation": "\(outcome.generation)", "detail": "\(outcome.message)"])
         } else {
             logger.error("reload refused; the running config stays", metadata: ["reason": "\(outcome.message)"])
             for problem in outcome.problems { logger.error("\(problem)") }
@@ -140,7 +144,8 @@ final class GenerationControl: Sendable {
         let at = clock.wallNanoseconds()
         guard let old = now.generation, !running.stopped, !running.started.isEmpty else {
             return ReloadOutcome(
-                applied: false, message: "the agent is not running", problems: [], at: at, generation: now.generation?.number ?? 0)
+                applied: false, message: "the agent is not running", problems: [], at: at,
+                generation: now.generation?.number ?? 0)
         }
         func refused(_ message: String, _ problems: [String] = []) -> ReloadOutcome {
             ReloadOutcome(applied: false, message: message, problems: problems, at: at, generation: old.number)
@@ -152,7 +157,8 @@ final class GenerationControl: Sendable {
         }
         let blocked = Self.restartOnlyChanges(from: old.config, to: config)
         if !blocked.isEmpty {
-            return refused("settings that take effect only at a restart changed: \(blocked.joined(separator: ", "))", blocked)
+            return refused(
+                "settings that take effect only at a restart changed: \(blocked.joined(separator: ", "))", blocked)
         }
         let kept = Self.keptOutputs(from: old, to: config)
         let next: AgentGeneration
@@ -186,7 +192,8 @@ final class GenerationControl: Sendable {
             return ReloadOutcome(applied: true, message: detail, problems: [], at: at, generation: next.number)
         } catch {
             // The old config is rebuilt and started again, so the agent keeps running as before.
-            logger.error("the new config failed to start; going back to the previous one", metadata: ["error": "\(error)"])
+            logger.error(
+                "the new config failed to start; going back to the previous one", metadata: ["error": "\(error)"])
             if let back = try? AgentGeneration(
                 config: old.config, number: old.number, ring: ring, recording: recording, clock: clock, logger: logger,
                 onActivity: onActivity),
@@ -205,7 +212,8 @@ final class GenerationControl: Sendable {
         let old = published.withLock { $0.uplink }
         old?.stop()
         do {
-            let fresh = try Self.makeUplink(config: config, recording: recording, clock: clock, logger: logger, onActivity: onActivity)
+            let fresh = try Self.makeUplink(
+                config: config, recording: recording, clock: clock, logger: logger, onActivity: onActivity)
             try fresh?.start()
             published.withLock { $0.uplink = fresh }
         } catch {

@@ -21,7 +21,8 @@ struct HTTPRequestHead: Sendable, Equatable {
     /// Index just past the blank line ending the head in `bytes`, if it has arrived.
     static func headEnd(in bytes: [UInt8]) -> Int? {
         guard bytes.count >= 4 else { return nil }
-        for i in 3..<bytes.count where bytes[i] == 10 && bytes[i - 1] == 13 && bytes[i - 2] == 10 && bytes[i - 3] == 13 {
+        for i in 3..<bytes.count where bytes[i] == 10 && bytes[i - 1] == 13 && bytes[i - 2] == 10 && bytes[i - 3] == 13
+        {
             return i + 1
         }
         return nil
@@ -29,7 +30,9 @@ struct HTTPRequestHead: Sendable, Equatable {
 
     /// Parses a head (`bytes` up to and including the blank line).
     static func parse(_ bytes: ArraySlice<UInt8>) throws(Malformed) -> HTTPRequestHead {
-        guard let text = String(validating: bytes, as: UTF8.self) else { throw Malformed(reason: "the request is not UTF-8") }
+        guard let text = String(validating: bytes, as: UTF8.self) else {
+            throw Malformed(reason: "the request is not UTF-8")
+        }
         var lines = text.split(separator: "\r\n", omittingEmptySubsequences: false)
         guard !lines.isEmpty else { throw Malformed(reason: "empty request") }
         let requestLine = lines.removeFirst().split(separator: " ", omittingEmptySubsequences: false)
@@ -59,7 +62,9 @@ struct HTTPRequestHead: Sendable, Equatable {
             let name = line[..<colon].lowercased()
             let value = line[line.index(after: colon)...].trimmingSpaces
             if name == "content-length" {
-                guard let n = Int(value), n >= 0 else { throw Malformed(reason: "Content-Length '\(value)' is not a length") }
+                guard let n = Int(value), n >= 0 else {
+                    throw Malformed(reason: "Content-Length '\(value)' is not a length")
+                }
                 contentLength = n
             } else if name == "transfer-encoding" {
                 throw Malformed(reason: "chunked request bodies are not accepted")
@@ -87,13 +92,15 @@ public struct HTTPResponse: Sendable {
 
     /// A JSON error body `{"error": "..."}` with `status`.
     static func error(_ status: Int, _ message: String) -> HTTPResponse {
-        HTTPResponse(status: status, body: Array(JSONValue.object(JSONObject([("error", .string(message))])).compactJSON.utf8))
+        HTTPResponse(
+            status: status, body: Array(JSONValue.object(JSONObject([("error", .string(message))])).compactJSON.utf8))
     }
 
     /// The bytes on the wire.
     var serialized: [UInt8] {
         let head =
-            "HTTP/1.1 \(status) \(Self.reason(status))\r\nContent-Type: \(contentType)\r\nContent-Length: \(body.count)\r\n"
+            "HTTP/1.1 \(status) \(Self.reason(status))\r\nContent-Type: \(contentType)\r\n"
+            + "Content-Length: \(body.count)\r\n"
             + "Connection: close\r\nCache-Control: no-store\r\n\r\n"
         return Array(head.utf8) + body
     }

@@ -42,11 +42,15 @@ enum Health {
             guard let interval = source.intervalNanoseconds else { continue }
             let limit = Double(interval) * Double(thresholds.stalePolls) / 1e9
             if source.silentSeconds > limit {
-                let last = source.lastGoodAt == nil ? "no good reading yet" : "last good reading \(seconds(source.silentSeconds)) ago"
+                let last =
+                    source.lastGoodAt == nil
+                    ? "no good reading yet" : "last good reading \(seconds(source.silentSeconds)) ago"
                 problems.append(
                     HealthProblem(
                         kind: .sourceStale, subject: source.id,
-                        message: "source \(source.id): \(last) (limit \(thresholds.stalePolls) intervals = \(seconds(limit)))"
+                        message:
+                            "source \(source.id): \(last) "
+                            + "(limit \(thresholds.stalePolls) intervals = \(seconds(limit)))"
                             + (source.lastError.map { "; last error: \($0)" } ?? "")))
             }
         }

@@ -68,7 +68,9 @@ enum Sockets {
         family: Int32, address: Address, name: String, listening: Bool, prepare: (Int32) -> Void
     ) throws(FileError) -> Int32 {
         var address = address
-        let fd = try retrying("create socket", name) { socket(family, Int32(SOCK_STREAM.rawValue) | Int32(SOCK_CLOEXEC.rawValue), 0) }
+        let fd = try retrying("create socket", name) {
+            socket(family, Int32(SOCK_STREAM.rawValue) | Int32(SOCK_CLOEXEC.rawValue), 0)
+        }
         prepare(fd)
         do throws(FileError) {
             try retrying(listening ? "bind" : "connect to", name) {

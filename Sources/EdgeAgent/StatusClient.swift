@@ -43,14 +43,16 @@ public enum StatusClient {
                     message: "no permission to use \(socket)",
                     hint: "run as root or as a member of group edgeflow (usermod -aG edgeflow $USER)")
             default:
-                throw Unreachable(message: "\(error)", hint: "check the socket path given with --socket or agent.status.socket")
+                throw Unreachable(
+                    message: "\(error)", hint: "check the socket path given with --socket or agent.status.socket")
             }
         }
         defer { close(fd) }
         Sockets.setTimeouts(fd, milliseconds: timeoutMilliseconds)
         let request = "\(method) \(path) HTTP/1.1\r\nHost: edgeflow\r\nContent-Length: 0\r\nConnection: close\r\n\r\n"
         guard Sockets.writeAll(fd, Array(request.utf8)) else {
-            throw Unreachable(message: "the agent closed \(socket) before taking the request", hint: "try again; see its log")
+            throw Unreachable(
+                message: "the agent closed \(socket) before taking the request", hint: "try again; see its log")
         }
         var bytes: [UInt8] = []
         let limit = 16 << 20
@@ -64,12 +66,14 @@ public enum StatusClient {
             }
         }
         guard let end = HTTPRequestHead.headEnd(in: bytes) else {
-            throw Unreachable(message: "the answer from \(socket) is not HTTP", hint: "is another program using that path?")
+            throw Unreachable(
+                message: "the answer from \(socket) is not HTTP", hint: "is another program using that path?")
         }
         let head = String(decoding: bytes[0..<end], as: UTF8.self)
         let statusLine = head.split(separator: "\r\n").first?.split(separator: " ") ?? []
         guard statusLine.count >= 2, let status = Int(statusLine[1]) else {
-            throw Unreachable(message: "the answer from \(socket) has no status line", hint: "is another program using that path?")
+            throw Unreachable(
+                message: "the answer from \(socket) has no status line", hint: "is another program using that path?")
         }
         return Answer(status: status, body: String(decoding: bytes[end...], as: UTF8.self))
     }

@@ -1,6 +1,6 @@
 import EdgeCore
-import EdgeUplink
 import EdgeFlux
+import EdgeUplink
 
 /// The JSON document of `GET /status` (docs/status.md). Times are milliseconds since the epoch,
 /// ages seconds; a value not known yet is `null`; sections that do not apply (`spool`, `uplink`
@@ -26,7 +26,8 @@ extension StatusSnapshot {
                 .object(
                     JSONObject([
                         ("pid", number(process.pid)), ("uptimeSeconds", .number(rounded(uptimeSeconds))),
-                        ("rssBytes", number(process.residentBytes)), ("cpuSeconds", .number(rounded(process.cpuSeconds))),
+                        ("rssBytes", number(process.residentBytes)),
+                        ("cpuSeconds", .number(rounded(process.cpuSeconds))),
                     ]))
             ),
         ])
@@ -34,7 +35,8 @@ extension StatusSnapshot {
         root["sources"] = .array(sources.map(sourceJSON))
         root["ring"] = .object(
             JSONObject([
-                ("capacity", number(ring.capacity)), ("occupancy", number(ring.occupancy)), ("pushed", number(ring.pushed)),
+                ("capacity", number(ring.capacity)), ("occupancy", number(ring.occupancy)),
+                ("pushed", number(ring.pushed)),
                 ("dropped", number(ring.dropped)), ("dropPolicy", .string(ring.dropPolicy)),
             ]))
         root["pipeline"] = .object(JSONObject([("frames", number(frames)), ("partialFrames", number(partialFrames))]))
@@ -43,8 +45,10 @@ extension StatusSnapshot {
             outputs.map {
                 .object(
                     JSONObject([
-                        ("id", .string($0.id)), ("target", .string($0.target)), ("value", $0.value.map(JSONValue.number) ?? .null),
-                        ("safeValue", .number($0.safeValue)), ("refused", number($0.refused)), ("failures", number($0.failures)),
+                        ("id", .string($0.id)), ("target", .string($0.target)),
+                        ("value", $0.value.map(JSONValue.number) ?? .null),
+                        ("safeValue", .number($0.safeValue)), ("refused", number($0.refused)),
+                        ("failures", number($0.failures)),
                     ]))
             })
         root["recorder"] = .object(JSONObject([("lastSequence", number(recorderLastSequence))]))
@@ -61,7 +65,8 @@ extension StatusSnapshot {
     private func sourceJSON(_ s: Source) -> JSONValue {
         .object(
             JSONObject([
-                ("id", .string(s.id)), ("type", .string(s.type)), ("state", .string(s.state)), ("stale", .bool(s.stale)),
+                ("id", .string(s.id)), ("type", .string(s.type)), ("state", .string(s.state)),
+                ("stale", .bool(s.stale)),
                 ("intervalSeconds", s.intervalNanoseconds.map { .number(Double($0) / 1e9) } ?? .null),
                 ("frames", number(s.frames)), ("goodFrames", number(s.goodFrames)), ("badPoints", number(s.badPoints)),
                 ("lastGoodAt", milliseconds(s.lastGoodAt)),
@@ -89,9 +94,11 @@ extension StatusSnapshot {
                                 .object(
                                     JSONObject([
                                         ("actionId", .string(a.actionId)), ("type", .string(a.type)),
-                                        ("evaluated", number(a.evaluated)), ("ran", number(a.ran)), ("failed", number(a.failed)),
+                                        ("evaluated", number(a.evaluated)), ("ran", number(a.ran)),
+                                        ("failed", number(a.failed)),
                                         ("skipped", number(a.skipped)), ("conditionErrors", number(a.conditionErrors)),
-                                        ("dropped", number(a.dropped)), ("lastError", a.lastError.map(JSONValue.string) ?? .null),
+                                        ("dropped", number(a.dropped)),
+                                        ("lastError", a.lastError.map(JSONValue.string) ?? .null),
                                     ]))
                             })
                     ),
@@ -102,15 +109,19 @@ extension StatusSnapshot {
     private func spoolJSON(_ spool: SpoolReport) -> JSONValue {
         .object(
             JSONObject([
-                ("records", number(spool.stats.records)), ("bytes", number(spool.stats.bytes)), ("capBytes", number(spool.capBytes)),
+                ("records", number(spool.stats.records)), ("bytes", number(spool.stats.bytes)),
+                ("capBytes", number(spool.capBytes)),
                 ("fillRatio", .number(rounded(spool.fillRatio))),
                 ("oldestPendingAt", spool.oldestPendingMilliseconds.map { .number(Double($0)) } ?? .null),
                 (
                     "oldestPendingAgeSeconds",
-                    spool.oldestPendingMilliseconds.map { .number(rounded(Double(max(0, nowWall / 1_000_000 - $0)) / 1000)) } ?? .null
+                    spool.oldestPendingMilliseconds.map {
+                        .number(rounded(Double(max(0, nowWall / 1_000_000 - $0)) / 1000))
+                    } ?? .null
                 ),
                 ("headroomHours", spool.headroomHours.map { .number(($0 * 10).rounded() / 10) } ?? .null),
-                ("lastSequence", number(spool.stats.lastSequence)), ("ackedSequence", number(spool.stats.ackedSequence)),
+                ("lastSequence", number(spool.stats.lastSequence)),
+                ("ackedSequence", number(spool.stats.ackedSequence)),
                 ("deadLetters", number(spool.deadLetters)),
             ]))
     }
@@ -119,9 +130,13 @@ extension StatusSnapshot {
         .object(
             JSONObject([
                 ("transport", .string(u.transport)), ("state", .string(u.state)),
-                ("acknowledgedBatches", number(u.acknowledgedBatches)), ("acknowledgedRecords", number(u.acknowledgedRecords)),
+                ("acknowledgedBatches", number(u.acknowledgedBatches)),
+                ("acknowledgedRecords", number(u.acknowledgedRecords)),
                 ("lastAckAt", milliseconds(u.lastAcknowledgedAt)),
-                ("lastAckAgeSeconds", u.lastAcknowledgedAt.map { .number(rounded(Double(max(0, nowWall - $0)) / 1e9)) } ?? .null),
+                (
+                    "lastAckAgeSeconds",
+                    u.lastAcknowledgedAt.map { .number(rounded(Double(max(0, nowWall - $0)) / 1e9)) } ?? .null
+                ),
                 ("retries", number(u.retries)), ("lastError", u.lastError.map(JSONValue.string) ?? .null),
             ]))
     }
@@ -129,7 +144,8 @@ extension StatusSnapshot {
     static func reloadJSON(_ r: ReloadOutcome) -> JSONValue {
         .object(
             JSONObject([
-                ("applied", .bool(r.applied)), ("at", .number(Double(r.at / 1_000_000))), ("message", .string(r.message)),
+                ("applied", .bool(r.applied)), ("at", .number(Double(r.at / 1_000_000))),
+                ("message", .string(r.message)),
                 ("problems", .array(r.problems.map(JSONValue.string))), ("generation", .number(Double(r.generation))),
             ]))
     }

@@ -7,7 +7,9 @@ extension StatusSnapshot {
     var prometheusText: String {
         var out = MetricsText()
         out.gauge("edgeflow_up", "1 while the agent answers; the scrape failing is the 0.", 1)
-        out.gauge("edgeflow_healthy", "1 when no source, uplink or spool is stale (edgeflow status --check).", healthy ? 1 : 0)
+        out.gauge(
+            "edgeflow_healthy", "1 when no source, uplink or spool is stale (edgeflow status --check).", healthy ? 1 : 0
+        )
         out.gauge("edgeflow_generation", "1 plus the number of successful reloads.", Double(generation))
         out.gauge("edgeflow_uptime_seconds", "Seconds since the agent started.", uptimeSeconds)
         out.gauge("edgeflow_resident_memory_bytes", "Resident set size of the process.", Double(process.residentBytes))
@@ -27,14 +29,19 @@ extension StatusSnapshot {
         out.gauge("edgeflow_ring_capacity", "Sample ring capacity.", Double(ring.capacity))
         out.gauge("edgeflow_ring_occupancy", "Samples waiting in the ring.", Double(ring.occupancy))
         out.counter("edgeflow_ring_pushed_samples_total", "Samples accepted into the ring.", Double(ring.pushed))
-        out.counter("edgeflow_ring_dropped_samples_total", "Samples the ring's drop policy discarded.", Double(ring.dropped))
-        out.counter("edgeflow_pipeline_frames_total", "Frames the pipeline delivered (this generation).", Double(frames))
+        out.counter(
+            "edgeflow_ring_dropped_samples_total", "Samples the ring's drop policy discarded.", Double(ring.dropped))
+        out.counter(
+            "edgeflow_pipeline_frames_total", "Frames the pipeline delivered (this generation).", Double(frames))
         let actionFamilies: [(String, String, (FlowActionStatsView) -> UInt64)] = [
             ("edgeflow_action_evaluated_total", "Conditions evaluated per action.", { $0.evaluated }),
             ("edgeflow_action_runs_total", "Invocations started per action.", { $0.ran }),
             ("edgeflow_action_failures_total", "Runs that failed per action.", { $0.failed }),
             ("edgeflow_action_dropped_total", "Invocations dropped by backpressure per action.", { $0.dropped }),
-            ("edgeflow_action_condition_errors_total", "Conditions that were not booleans per action.", { $0.conditionErrors }),
+            (
+                "edgeflow_action_condition_errors_total", "Conditions that were not booleans per action.",
+                { $0.conditionErrors }
+            ),
         ]
         for (name, help, value) in actionFamilies {
             out.family(name, "counter", help)
@@ -42,7 +49,8 @@ extension StatusSnapshot {
         }
         out.family("edgeflow_output_value", "gauge", "Value last confirmed on each output.")
         for o in outputs { if let v = o.value { out.sample("edgeflow_output_value", [("output", o.id)], v) } }
-        out.counter("edgeflow_recorder_last_sequence", "Sequence number of the newest record.", Double(recorderLastSequence))
+        out.counter(
+            "edgeflow_recorder_last_sequence", "Sequence number of the newest record.", Double(recorderLastSequence))
         if let spool {
             out.gauge("edgeflow_spool_records", "Records waiting in the spool.", Double(spool.stats.records))
             out.gauge("edgeflow_spool_bytes", "Bytes in the spool.", Double(spool.stats.bytes))
@@ -60,7 +68,9 @@ extension StatusSnapshot {
                 Double(uplink.acknowledgedRecords))
             out.counter("edgeflow_uplink_retries_total", "HTTP retries or MQTT reconnects.", Double(uplink.retries))
             if let at = uplink.lastAcknowledgedAt {
-                out.gauge("edgeflow_uplink_last_ack_age_seconds", "Seconds since the last acknowledgement.", Double(max(0, nowWall - at)) / 1e9)
+                out.gauge(
+                    "edgeflow_uplink_last_ack_age_seconds", "Seconds since the last acknowledgement.",
+                    Double(max(0, nowWall - at)) / 1e9)
             }
         }
         return out.text

@@ -11,7 +11,8 @@ enum StatusRoutes {
             return metrics(request, board: board)
         case ("POST", "/reload"):
             let outcome = reload()
-            return HTTPResponse(status: outcome.applied ? 200 : 409, body: Array(StatusSnapshot.reloadJSON(outcome).compactJSON.utf8))
+            return HTTPResponse(
+                status: outcome.applied ? 200 : 409, body: Array(StatusSnapshot.reloadJSON(outcome).compactJSON.utf8))
         case (_, "/status"), (_, "/reload"):
             return .error(405, "\(request.method) is not allowed on \(request.path)")
         default:
@@ -24,6 +25,7 @@ enum StatusRoutes {
         guard request.path == "/metrics" else { return .error(404, "no such path: \(request.path) (try /metrics)") }
         guard request.method == "GET" else { return .error(405, "\(request.method) is not allowed on /metrics") }
         return HTTPResponse(
-            status: 200, contentType: "text/plain; version=0.0.4; charset=utf-8", body: Array(board.snapshot().prometheusText.utf8))
+            status: 200, contentType: "text/plain; version=0.0.4; charset=utf-8",
+            body: Array(board.snapshot().prometheusText.utf8))
     }
 }

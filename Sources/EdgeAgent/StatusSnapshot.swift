@@ -92,7 +92,8 @@ final class StatusBoard: Sendable {
     private let clock: any EdgeClock
     private let startedAt: Int64
 
-    init(version: String, ring: SampleRing, recording: AgentRecording, control: GenerationControl, clock: any EdgeClock) {
+    init(version: String, ring: SampleRing, recording: AgentRecording, control: GenerationControl, clock: any EdgeClock)
+    {
         self.version = version
         self.ring = ring
         self.recording = recording
@@ -155,7 +156,9 @@ final class StatusBoard: Sendable {
         return snapshot
     }
 
-    private static func sources(generation: AgentGeneration, config: AgentConfig, nowMono: Int64) -> [StatusSnapshot.Source] {
+    private static func sources(generation: AgentGeneration, config: AgentConfig, nowMono: Int64) -> [StatusSnapshot
+        .Source]
+    {
         var reported: [Int: FrameSourceStatus] = [:]
         for source in generation.sources {
             guard let reporter = source as? any FrameSourceStatusReporting else { continue }
@@ -165,12 +168,15 @@ final class StatusBoard: Sendable {
             let activity = generation.pipeline.activity[index]
             let since = activity.lastGoodMonotonicAt ?? generation.builtAt
             let own = reported[index]
-            let state = own?.state ?? (activity.frames.value == 0 ? "pending" : activity.lastGoodAt == nil ? "failing" : "ok")
+            let state =
+                own?.state ?? (activity.frames.value == 0 ? "pending" : activity.lastGoodAt == nil ? "failing" : "ok")
             return StatusSnapshot.Source(
                 id: source.id, type: source.kindName, state: state, intervalNanoseconds: source.intervalNanoseconds,
-                frames: activity.frames.value, goodFrames: activity.goodFrames.value, badPoints: activity.badPoints.value,
+                frames: activity.frames.value, goodFrames: activity.goodFrames.value,
+                badPoints: activity.badPoints.value,
                 lastGoodAt: activity.lastGoodAt, silentSeconds: Double(max(0, nowMono - since)) / 1e9,
-                errors: own?.errors ?? activity.badPoints.value, lastError: own?.lastError, lastErrorAt: own?.lastErrorAt,
+                errors: own?.errors ?? activity.badPoints.value, lastError: own?.lastError,
+                lastErrorAt: own?.lastErrorAt,
                 stale: false)
         }
     }
@@ -192,7 +198,8 @@ extension SourceConfig {
         case .simulated(let device): device.intervalNanoseconds
         case .gpio: nil
         case .modbus(_, let device):
-            device.pollInterval.components.seconds * 1_000_000_000 + device.pollInterval.components.attoseconds / 1_000_000_000
+            device.pollInterval.components.seconds * 1_000_000_000 + device.pollInterval.components.attoseconds
+                / 1_000_000_000
         }
     }
 }

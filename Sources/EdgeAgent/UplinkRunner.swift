@@ -25,7 +25,8 @@ enum UplinkRunner: Sendable {
                 keepAliveSeconds: settings.keepAliveSeconds,
                 encoder: UplinkEncoder(rawValue: settings.encoder) ?? .json, batchRecords: settings.batchRecords,
                 batchBytes: settings.batchBytes, batchIntervalNanoseconds: settings.batchIntervalNanoseconds)
-            mqttSettings.budget = TrafficBudget(bytesPerHour: settings.bytesPerHour, requestsPerHour: settings.requestsPerHour)
+            mqttSettings.budget = TrafficBudget(
+                bytesPerHour: settings.bytesPerHour, requestsPerHour: settings.requestsPerHour)
             return .mqtt(MQTTUplink(spool: spool, settings: mqttSettings, clock: clock, logger: logger))
         }
         let uplink = HTTPUplink(
@@ -48,8 +49,10 @@ enum UplinkRunner: Sendable {
         case .http(let uplink):
             let s = uplink.stats
             return UplinkStatus(
-                transport: "http", state: s.lastError == nil ? "ok" : "retrying", acknowledgedBatches: s.acknowledgedBatches,
-                acknowledgedRecords: s.acknowledgedRecords, lastAcknowledgedAt: s.lastAcknowledgedAt == 0 ? nil : s.lastAcknowledgedAt,
+                transport: "http", state: s.lastError == nil ? "ok" : "retrying",
+                acknowledgedBatches: s.acknowledgedBatches,
+                acknowledgedRecords: s.acknowledgedRecords,
+                lastAcknowledgedAt: s.lastAcknowledgedAt == 0 ? nil : s.lastAcknowledgedAt,
                 lastError: s.lastError, retries: s.retries, deadLetters: s.deadLetters)
         case .mqtt(let uplink):
             let s = uplink.stats

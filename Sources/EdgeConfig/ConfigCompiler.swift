@@ -193,7 +193,9 @@ public enum ConfigCompiler {
     }
 
     /// `agent.status`: the socket's path and the health thresholds of `edgeflow status --check`.
-    static func decodeStatus(_ node: YAMLNode, into settings: inout AgentSettings, reader: inout NodeReader, baseDir: String) {
+    static func decodeStatus(
+        _ node: YAMLNode, into settings: inout AgentSettings, reader: inout NodeReader, baseDir: String
+    ) {
         let allowed = ["socket", "stale_polls", "uplink_ack_max_age", "spool_fill_max"]
         guard let f = reader.fields(node, "agent.status", allowed: allowed) else { return }
         if let n = f["socket"], let v = reader.string(n, "agent.status.socket") {
@@ -201,7 +203,8 @@ public enum ConfigCompiler {
             // sockaddr_un holds 108 bytes with the terminating NUL.
             if path.utf8.count > 107 {
                 reader.bag.error(
-                    n.location, "agent.status.socket", "the path is \(path.utf8.count) bytes; a Unix socket path holds at most 107",
+                    n.location, "agent.status.socket",
+                    "the path is \(path.utf8.count) bytes; a Unix socket path holds at most 107",
                     hint: "use a shorter path such as /run/edgeflow/edgeflow.sock")
             } else {
                 settings.statusSocket = path

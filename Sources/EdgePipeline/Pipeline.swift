@@ -109,7 +109,9 @@ public final class Pipeline: @unchecked Sendable {
 
     private func deliver(_ frame: FrameView, levels: inout [[Double?]]) {
         frameCount.add(1, ordering: .relaxed)
-        if frame.source < activity.count { activity[frame.source].note(frame, monotonicNow: clock.monotonicNanoseconds()) }
+        if frame.source < activity.count {
+            activity[frame.source].note(frame, monotonicNow: clock.monotonicNanoseconds())
+        }
         recorder?.record(frame)
         onFrame(frame)
         feedEngine(frame, levels: &levels)

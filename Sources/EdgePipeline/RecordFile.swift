@@ -68,7 +68,8 @@ public final class RecordFile: Recorder {
 
     public func record(_ frame: FrameView) {
         state.withLock { s in
-            guard frame.source < s.sources.count, let body = RecordEncoding.frame(frame, source: s.sources[frame.source])
+            guard frame.source < s.sources.count,
+                let body = RecordEncoding.frame(frame, source: s.sources[frame.source])
             else { return }
             s.sequence += 1
             let line = "{\"seq\":\(s.sequence),\(body)}\n"

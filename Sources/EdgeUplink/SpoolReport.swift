@@ -22,7 +22,8 @@ public struct SpoolReport: Sendable {
         self.capBytes = capBytes
         let pending = (try? spool.read(after: stats.ackedSequence, maxRecords: 1, maxBytes: 1)) ?? []
         let newest =
-            stats.lastSequence > 0 ? ((try? spool.read(after: stats.lastSequence - 1, maxRecords: 1, maxBytes: 1)) ?? []) : []
+            stats.lastSequence > 0
+            ? ((try? spool.read(after: stats.lastSequence - 1, maxRecords: 1, maxBytes: 1)) ?? []) : []
         oldestPendingMilliseconds = stats.records > 0 ? pending.first.flatMap(Self.timestamp(of:)) : nil
         newestMilliseconds = newest.first.flatMap(Self.timestamp(of:))
         deadLetters = DeadLetters.list(in: deadLetterDirectory).count

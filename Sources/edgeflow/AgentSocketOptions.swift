@@ -1,7 +1,7 @@
 import ArgumentParser
-import EdgeCore
 import EdgeAgent
 import EdgeConfig
+import EdgeCore
 
 #if canImport(Glibc)
     import Glibc
@@ -41,7 +41,8 @@ struct AgentSocketOptions: ParsableArguments {
     func request(method: String, path: String, timeoutMilliseconds: Int = 5000) throws -> StatusClient.Answer {
         let socket = try resolve()
         do {
-            return try StatusClient.request(socket: socket, method: method, path: path, timeoutMilliseconds: timeoutMilliseconds)
+            return try StatusClient.request(
+                socket: socket, method: method, path: path, timeoutMilliseconds: timeoutMilliseconds)
         } catch {
             printError("\(error)")
             throw ExitCode(Self.unreachable)

@@ -75,7 +75,8 @@ struct SpoolStatsCommand: ParsableCommand {
     func run() throws {
         let context = try SpoolContext.open(config)
         let report = SpoolReport(
-            spool: context.spool, capBytes: context.uplink.spoolMaxBytes, deadLetterDirectory: context.deadLetterDirectory)
+            spool: context.spool, capBytes: context.uplink.spoolMaxBytes,
+            deadLetterDirectory: context.deadLetterDirectory)
         let stats = report.stats
         let oldestTime = report.oldestPendingMilliseconds
         let headroomHours = report.headroomHours

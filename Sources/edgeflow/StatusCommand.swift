@@ -59,7 +59,8 @@ struct StatusTable {
         let healthy = status["healthy"].boolValue ?? false
         let process = status["process"]
         lines.append(
-            "edgeflow \(string(status["version"]))  agent \(string(status["agent"]))  generation \(int(status["generation"]))"
+            "edgeflow \(string(status["version"]))  agent \(string(status["agent"]))"
+                + "  generation \(int(status["generation"]))"
                 + "  up \(age(process["uptimeSeconds"].numberValue))  rss \(mib(process["rssBytes"].numberValue))"
                 + "  cpu \(seconds(process["cpuSeconds"].numberValue))  "
                 + paint(healthy ? "HEALTHY" : "UNHEALTHY", healthy ? "32" : "31"))
@@ -98,7 +99,8 @@ struct StatusTable {
             let headroom = spool["headroomHours"].numberValue.map { "\($0) h headroom" } ?? "headroom unknown"
             let oldest = spool["oldestPendingAgeSeconds"].numberValue.map { "oldest \(age($0))" } ?? "nothing waiting"
             lines.append(
-                "spool    \(int(spool["records"])) records, \(mib(spool["bytes"].numberValue)) of \(mib(spool["capBytes"].numberValue)), "
+                "spool    \(int(spool["records"])) records, "
+                    + "\(mib(spool["bytes"].numberValue)) of \(mib(spool["capBytes"].numberValue)), "
                     + "\(oldest), \(headroom), \(int(spool["deadLetters"])) dead letters")
         }
         let uplink = status["uplink"]
@@ -126,7 +128,8 @@ struct StatusTable {
         let widths = (0..<first.count).map { column in rows.map { $0[column].count }.max() ?? 0 }
         return rows.enumerated().map { index, row in
             row.enumerated().map { column, cell in
-                let padded = column == row.count - 1 ? cell : cell + String(repeating: " ", count: widths[column] - cell.count)
+                let padded =
+                    column == row.count - 1 ? cell : cell + String(repeating: " ", count: widths[column] - cell.count)
                 if index > 0, column == stateColumn { return paint(padded, cell == "ok" ? "32" : "31") }
                 return padded
             }.joined(separator: "  ").trimmingTrailingSpaces

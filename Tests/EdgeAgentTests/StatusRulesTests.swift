@@ -1,6 +1,7 @@
 import EdgeConfig
-@testable import EdgeAgent
 import Testing
+
+@testable import EdgeAgent
 
 /// The pieces of the status socket that need no running agent: request parsing, the health
 /// rules of docs/status.md, the exposition text, and which reload changes need a restart.
@@ -31,7 +32,8 @@ struct StatusRulesTests {
         #expect(throws: HTTPRequestHead.Malformed(reason: reason)) { try head(text) }
     }
 
-    private func source(_ id: String, interval: Int64?, silent: Double, everGood: Bool = true) -> StatusSnapshot.Source {
+    private func source(_ id: String, interval: Int64?, silent: Double, everGood: Bool = true) -> StatusSnapshot.Source
+    {
         StatusSnapshot.Source(
             id: id, type: interval == nil ? "gpio" : "modbus", state: "ok", intervalNanoseconds: interval, frames: 1,
             goodFrames: 1, badPoints: 0, lastGoodAt: everGood ? 1 : nil, silentSeconds: silent, errors: 0,
@@ -39,7 +41,8 @@ struct StatusRulesTests {
     }
 
     private func inputs(
-        sources: [StatusSnapshot.Source] = [], spool: (Int64, Double)? = nil, lastAck: Int64? = nil, uptime: Double = 100
+        sources: [StatusSnapshot.Source] = [], spool: (Int64, Double)? = nil, lastAck: Int64? = nil,
+        uptime: Double = 100
     ) -> HealthInputs {
         HealthInputs(
             sources: sources, spool: spool, lastAcknowledgedAt: lastAck, uplinkError: nil, nowWall: 1_000_000_000_000,
@@ -50,18 +53,23 @@ struct StatusRulesTests {
         var thresholds = HealthThresholds()
         thresholds.stalePolls = 3
         let second: Int64 = 1_000_000_000
-        let fresh = Health.problems(inputs(sources: [source("a", interval: second, silent: 2.9)]), thresholds: thresholds)
+        let fresh = Health.problems(
+            inputs(sources: [source("a", interval: second, silent: 2.9)]), thresholds: thresholds)
         #expect(fresh.isEmpty)
-        let stale = Health.problems(inputs(sources: [source("a", interval: second, silent: 3.1)]), thresholds: thresholds)
+        let stale = Health.problems(
+            inputs(sources: [source("a", interval: second, silent: 3.1)]), thresholds: thresholds)
         #expect(stale.map(\.kind) == [.sourceStale] && stale.first?.subject == "a")
-        #expect(stale.first?.message == "source a: last good reading 3.1s ago (limit 3 intervals = 3.0s); last error: no answer")
+        #expect(
+            stale.first?.message
+                == "source a: last good reading 3.1s ago (limit 3 intervals = 3.0s); last error: no answer")
         let never = Health.problems(
             inputs(sources: [source("b", interval: second, silent: 5, everGood: false)]), thresholds: thresholds)
         #expect(never.first?.message.hasPrefix("source b: no good reading yet") == true)
     }
 
     @Test func eventSourcesWithoutAnIntervalAreNeverStale() {
-        let problems = Health.problems(inputs(sources: [source("door", interval: nil, silent: 86_400)]), thresholds: HealthThresholds())
+        let problems = Health.problems(
+            inputs(sources: [source("door", interval: nil, silent: 86_400)]), thresholds: HealthThresholds())
         #expect(problems.isEmpty)
     }
 
@@ -70,7 +78,8 @@ struct StatusRulesTests {
         thresholds.uplinkAckMaxAgeNanoseconds = 60_000_000_000
         let now: Int64 = 1_000_000_000_000
         let oldAck = now - 61_000_000_000
-        #expect(Health.problems(inputs(spool: (0, 0.1), lastAck: oldAck), thresholds: thresholds).isEmpty, "nothing waits")
+        #expect(
+            Health.problems(inputs(spool: (0, 0.1), lastAck: oldAck), thresholds: thresholds).isEmpty, "nothing waits")
         let stale = Health.problems(inputs(spool: (5, 0.1), lastAck: oldAck), thresholds: thresholds)
         #expect(stale.map(\.kind) == [.uplinkStale])
         #expect(stale.first?.message == "uplink: last acknowledgement 61s ago with 5 records waiting (limit 60s)")
@@ -95,11 +104,12 @@ struct StatusRulesTests {
         #expect(MetricsText.format(.nan) == "NaN" && MetricsText.format(-.infinity) == "-Inf")
     }
 
-    @Test(arguments: [
-        ("127.0.0.1:9464", "127.0.0.1:9464"), ("localhost:80", "127.0.0.1:80"), ("0.0.0.0:1", "0.0.0.0:1"),
-        ("127.0.0.1", nil), ("127.0.0.1:0", nil), ("127.0.0.1:70000", nil), ("host:9464", nil), ("1.2.3:9", nil),
-        ("256.1.1.1:9", nil), (":9464", nil),
-    ] as [(String, String?)])
+    @Test(
+        arguments: [
+            ("127.0.0.1:9464", "127.0.0.1:9464"), ("localhost:80", "127.0.0.1:80"), ("0.0.0.0:1", "0.0.0.0:1"),
+            ("127.0.0.1", nil), ("127.0.0.1:0", nil), ("127.0.0.1:70000", nil), ("host:9464", nil), ("1.2.3:9", nil),
+            ("256.1.1.1:9", nil), (":9464", nil),
+        ] as [(String, String?)])
     func listenAddressesAreIPv4AndAPort(text: String, parsed: String?) {
         #expect(ListenAddress.parse(text)?.description == parsed)
     }

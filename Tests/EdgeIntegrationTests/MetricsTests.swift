@@ -10,7 +10,8 @@ struct MetricsTests {
         let python = try requireExecutable("python3", install: "apt-get install python3")
         let probe = try await runToCompletion(python, ["-c", "import prometheus_client"], in: dir)
         guard probe.status == 0 else {
-            throw PeerError("python3 cannot import prometheus_client; install: make test-deps (pip install prometheus_client)")
+            throw PeerError(
+                "python3 cannot import prometheus_client; install: make test-deps (pip install prometheus_client)")
         }
         let port = try freeTCPPort()
         let config = try StatusProbe.tankConfig(dir, interval: "50ms", agent: ", metrics: \"127.0.0.1:\(port)\"")
@@ -55,6 +56,8 @@ struct MetricsTests {
         #expect(values["edgeflow_up|"] == 1)
         #expect((values["edgeflow_ring_pushed_samples_total|"] ?? 0) >= 5)
         #expect((values["edgeflow_resident_memory_bytes|"] ?? 0) > 1_000_000)
-        #expect(try StatusProbe.curl(url: "http://127.0.0.1:\(port)/status").status == 404, "the TCP endpoint serves metrics only")
+        #expect(
+            try StatusProbe.curl(url: "http://127.0.0.1:\(port)/status").status == 404,
+            "the TCP endpoint serves metrics only")
     }
 }

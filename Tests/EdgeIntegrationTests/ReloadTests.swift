@@ -75,10 +75,14 @@ struct ReloadTests {
         #expect(await eventually { recordCount() >= after + 20 })
 
         // An output the new config no longer has goes to its safe value at the swap.
-        _ = try dir.write("config.yaml", StatusProbe.boilerYAML(dir, port: port, agent: ", view: live, log_level: notice", device: ", poll: 20ms"))
+        _ = try dir.write(
+            "config.yaml",
+            StatusProbe.boilerYAML(dir, port: port, agent: ", view: live, log_level: notice", device: ", poll: 20ms"))
         let removed = try EdgeflowBinary.run(["reload", "--socket", socket])
         #expect(removed.status == 0, "\(removed.stdout) \(removed.stderr)")
-        func safeLines() -> Int { agent.output().split(separator: "\n").filter { $0 == "output lamp (GPIO27) = 0" }.count }
+        func safeLines() -> Int {
+            agent.output().split(separator: "\n").filter { $0 == "output lamp (GPIO27) = 0" }.count
+        }
         #expect(await eventually { safeLines() == 2 }, "\(agent.output())")
         let last = recordCount()
         #expect(await eventually { recordCount() >= last + 10 })

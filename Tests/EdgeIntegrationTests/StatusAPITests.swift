@@ -74,7 +74,8 @@ struct StatusAPITests {
         #expect(try StatusProbe.curl(socket: socket, url: "http://localhost/nope").status == 404)
         #expect(try StatusProbe.curl(socket: socket, url: "http://localhost/status", method: "DELETE").status == 405)
         let python = try requireExecutable("python3", install: "apt-get install python3")
-        for raw in ["garbage\r\n\r\n", "GET /status HTTP/9.9\r\n\r\n", "GET /status HTTP/1.1\r\nno colon here\r\n\r\n"] {
+        for raw in ["garbage\r\n\r\n", "GET /status HTTP/9.9\r\n\r\n", "GET /status HTTP/1.1\r\nno colon here\r\n\r\n"]
+        {
             let answer = try await runToCompletion(
                 python,
                 [
@@ -88,7 +89,11 @@ struct StatusAPITests {
         // A client that connects and sends nothing is cut off; the next one is served.
         let silent = try await runToCompletion(
             python,
-            ["-c", "import socket,sys; s=socket.socket(socket.AF_UNIX); s.connect(sys.argv[1]); print(s.recv(4096).decode().split('\\r\\n')[0])", socket],
+            [
+                "-c",
+                "import socket,sys; s=socket.socket(socket.AF_UNIX); s.connect(sys.argv[1]); print(s.recv(4096).decode().split('\\r\\n')[0])",
+                socket,
+            ],
             in: dir)
         #expect(silent.output.hasPrefix("HTTP/1.1 408"), "\(silent.output)")
         #expect(try StatusProbe.curl(socket: socket, url: "http://localhost/status").status == 200)
@@ -103,14 +108,17 @@ struct StatusAPITests {
         try await first.waitForFile(socket)
         let second = try EdgeflowBinary.run(["run", "--config", config], timeout: 10)
         #expect(second.status == 1 && second.stderr.contains("another edgeflow answers on it"), "\(second.stderr)")
-        #expect(try StatusProbe.curl(socket: socket, url: "http://localhost/status").status == 200, "the first keeps it")
+        #expect(
+            try StatusProbe.curl(socket: socket, url: "http://localhost/status").status == 200, "the first keeps it")
 
         kill(first.pid, SIGKILL)
         _ = await first.waitForExit(timeout: .seconds(5))
         #expect(fileExists(socket), "a killed agent leaves its socket file behind")
         let third = try PeerProcess.start(EdgeflowBinary.path, ["run", "--config", config], log: dir.file("third.log"))
         defer { third.terminate() }
-        #expect(await eventually { (try? StatusProbe.status(socket: socket))?["generation"] as? Int == 1 }, "\(third.output())")
+        #expect(
+            await eventually { (try? StatusProbe.status(socket: socket))?["generation"] as? Int == 1 },
+            "\(third.output())")
     }
 
     @Test func statusSaysTheAgentIsNotRunningWithExitCode3() throws {
@@ -133,29 +141,36 @@ struct StatusAPITests {
             "config.yaml",
             StatusProbe.boilerYAML(
                 dir, port: port, agent: ", view: log, status: {stale_polls: 5}",
-                device: ", poll: 100ms, timeout: 200ms, retry: {initial_backoff: 100ms, max_backoff: 200ms, park_after: 1000}"))
+                device:
+                    ", poll: 100ms, timeout: 200ms, retry: {initial_backoff: 100ms, max_backoff: 200ms, park_after: 1000}"
+            ))
         let agent = try PeerProcess.start(EdgeflowBinary.path, ["run", "--config", config], log: dir.file("agent.log"))
         defer { agent.terminate() }
         let socket = "\(dir.path)/data/edgeflow.sock"
         try await agent.waitForFile(socket)
-        func check() throws -> EdgeflowBinary.Result { try EdgeflowBinary.run(["status", "--check", "--socket", socket]) }
+        func check() throws -> EdgeflowBinary.Result {
+            try EdgeflowBinary.run(["status", "--check", "--socket", socket])
+        }
 
-        #expect(try await eventually(timeout: .seconds(10)) { try check().status == 0 }, "healthy while the peer answers")
+        #expect(
+            try await eventually(timeout: .seconds(10)) { try check().status == 0 }, "healthy while the peer answers")
         server.stop()
         var last = try check()
-        #expect(try await eventually(timeout: .seconds(10)) {
-            last = try check()
-            return last.status == 1
-        }, "unhealthy once the peer is gone: \(last.stdout) \(last.stderr)")
+        #expect(
+            try await eventually(timeout: .seconds(10)) {
+                last = try check()
+                return last.status == 1
+            }, "unhealthy once the peer is gone: \(last.stdout) \(last.stderr)")
         #expect(last.stderr.contains("source boiler"), "\(last.stderr)")
         let stale = StatusProbe.source("boiler", in: try StatusProbe.status(socket: socket))
         #expect(stale?["stale"] as? Bool == true, "\(String(describing: stale))")
         #expect(agent.isRunning, "the process lives on; health is about data, not the process")
 
         try await server.start()
-        #expect(try await eventually(timeout: .seconds(15)) {
-            last = try check()
-            return last.status == 0
-        }, "healthy again once the peer answers: \(last.stderr)")
+        #expect(
+            try await eventually(timeout: .seconds(15)) {
+                last = try check()
+                return last.status == 0
+            }, "healthy again once the peer answers: \(last.stderr)")
     }
 }

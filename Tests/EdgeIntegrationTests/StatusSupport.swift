@@ -56,7 +56,8 @@ struct StatusSchema {
 
     static func load() throws -> StatusSchema {
         let text = readTextFile(EdgeflowBinary.root + "/docs/status.md")
-        guard let start = text.range(of: "```schema\n"), let end = text.range(of: "```", range: start.upperBound..<text.endIndex)
+        guard let start = text.range(of: "```schema\n"),
+            let end = text.range(of: "```", range: start.upperBound..<text.endIndex)
         else { throw PeerError("docs/status.md has no ```schema block") }
         var entries: [String: Entry] = [:]
         for line in text[start.upperBound..<end.lowerBound].split(separator: "\n") {
@@ -65,7 +66,8 @@ struct StatusSchema {
             var type = String(fields[1])
             let optional = type.hasSuffix("?")
             if optional { type.removeLast() }
-            entries[String(fields[0])] = Entry(types: Set(type.split(separator: "|").map(String.init)), optional: optional)
+            entries[String(fields[0])] = Entry(
+                types: Set(type.split(separator: "|").map(String.init)), optional: optional)
         }
         return StatusSchema(entries: entries)
     }
@@ -117,7 +119,9 @@ struct StatusSchema {
 extension StatusProbe {
     /// A config on the simulated board with one `tank` source every `interval`; `agent` adds
     /// keys to the agent section, `rest` more top-level YAML.
-    static func tankConfig(_ dir: TemporaryDirectory, interval: String, agent: String = "", rest: String = "") throws -> String {
+    static func tankConfig(_ dir: TemporaryDirectory, interval: String, agent: String = "", rest: String = "") throws
+        -> String
+    {
         try dir.write(
             "config.yaml",
             """
@@ -150,7 +154,9 @@ extension StatusProbe {
     /// A config polling holding register 0 of unit 1 at 127.0.0.1:`port` as source `boiler`;
     /// `agent` adds keys to the agent section, `device` to the source (`, poll: 20ms`), `rest`
     /// more top-level YAML from line 7 on.
-    static func boilerYAML(_ dir: TemporaryDirectory, port: UInt16, agent: String, device: String, rest: String = "") -> String {
+    static func boilerYAML(_ dir: TemporaryDirectory, port: UInt16, agent: String, device: String, rest: String = "")
+        -> String
+    {
         """
         agent: {data_dir: \(dir.path)/data\(agent)}
         boards_dir: \(EdgeflowBinary.root)/boards

@@ -53,7 +53,8 @@ struct UplinkStatusTests {
 
         _ = try config(dir, port: port, interval: "20ms", batch: 7)
         let swapped = try EdgeflowBinary.run(["reload", "--socket", socket])
-        #expect(swapped.status == 0 && swapped.stdout.contains("uplink restarted"), "\(swapped.stdout) \(swapped.stderr)")
+        #expect(
+            swapped.status == 0 && swapped.stdout.contains("uplink restarted"), "\(swapped.stdout) \(swapped.stderr)")
         _ = try config(dir, port: port, interval: "30ms", batch: 7)
         let kept = try EdgeflowBinary.run(["reload", "--socket", socket])
         #expect(kept.status == 0 && !kept.stdout.contains("uplink restarted"), "\(kept.stdout) \(kept.stderr)")
@@ -79,16 +80,19 @@ struct UplinkStatusTests {
         defer { agent.terminate() }
         let socket = "\(dir.path)/data/edgeflow.sock"
         try await agent.waitForFile(socket)
-        func check() throws -> EdgeflowBinary.Result { try EdgeflowBinary.run(["status", "--check", "--socket", socket]) }
+        func check() throws -> EdgeflowBinary.Result {
+            try EdgeflowBinary.run(["status", "--check", "--socket", socket])
+        }
         #expect(try await eventually { try acknowledged(socket) > 0 && check().status == 0 }, "\(agent.output())")
         try await agent.waitForOutput(containing: "output lamp (GPIO27) = 1")
 
         sink = nil  // the endpoint goes away
         var last = try check()
-        #expect(try await eventually(timeout: .seconds(10)) {
-            last = try check()
-            return last.status == 1
-        }, "unhealthy once acknowledgements stop: \(last.stdout) \(last.stderr)")
+        #expect(
+            try await eventually(timeout: .seconds(10)) {
+                last = try check()
+                return last.status == 1
+            }, "unhealthy once acknowledgements stop: \(last.stdout) \(last.stderr)")
         #expect(last.stderr.contains("uplink: last acknowledgement"), "\(last.stderr)")
 
         kill(agent.pid, SIGTERM)
@@ -107,10 +111,11 @@ struct UplinkStatusTests {
         defer { again.terminate() }
         try await again.waitForFile(socket)
         #expect(try await eventually(timeout: .seconds(15)) { (try check().status) == 0 }, "healthy after the outage")
-        #expect(await eventually(timeout: .seconds(15)) {
-            let seen = (try? delivered(back)) ?? [:]
-            return (1...recorded).allSatisfy { seen[$0] != nil }
-        }, "every record of the first run arrived after the outage")
+        #expect(
+            await eventually(timeout: .seconds(15)) {
+                let seen = (try? delivered(back)) ?? [:]
+                return (1...recorded).allSatisfy { seen[$0] != nil }
+            }, "every record of the first run arrived after the outage")
         _ = sink
     }
 }
