@@ -55,6 +55,11 @@ struct StatusAPITests {
         #expect(table.status == 0, "\(table.stderr)")
         #expect(table.stdout.contains("SOURCE") && table.stdout.contains("tank") && table.stdout.contains("watch/lamp"))
         #expect(!table.stdout.contains("\u{1B}["), "no colours when stdout is not a terminal")
+        // On a terminal (script(1) gives the command a pty) the health word is coloured.
+        let script = try requireExecutable("script", install: "apt-get install bsdutils")
+        let tty = try await runToCompletion(
+            script, ["-qec", "\(EdgeflowBinary.path) status --socket \(socket)", "/dev/null"], in: dir)
+        #expect(tty.status == 0 && tty.output.contains("\u{1B}[32mHEALTHY\u{1B}[0m"), "\(tty.output)")
         let json = try EdgeflowBinary.run(["status", "--config", config, "--json"])
         #expect(json.status == 0, "\(json.stderr)")
         #expect((try? JSONSerialization.jsonObject(with: Data(json.stdout.utf8))) is [String: Any], "\(json.stdout)")
