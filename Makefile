@@ -34,6 +34,8 @@ test-deps: deps
 	@python3 -c 'import pymodbus, sys; sys.exit(pymodbus.__version__ != "$(PYMODBUS_VERSION)")' 2>/dev/null || \
 		python3 -m pip install -q "pymodbus==$(PYMODBUS_VERSION)" pyserial 2>/dev/null || \
 		python3 -m pip install -q --break-system-packages "pymodbus==$(PYMODBUS_VERSION)" pyserial
+	@python3 -c 'import prometheus_client' 2>/dev/null || python3 -m pip install -q prometheus_client 2>/dev/null || \
+		python3 -m pip install -q --break-system-packages prometheus_client
 
 build: deps
 	$(SWIFT) build

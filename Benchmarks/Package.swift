@@ -74,5 +74,25 @@ let package = Package(
             swiftSettings: [.swiftLanguageMode(.v6)],
             plugins: [.plugin(name: "BenchmarkPlugin", package: "benchmark")]
         ),
+        // P11: a GPIO edge pushed as a chip owner pushes it (one-sample frame, ring, wake) through the
+        // agent's pipeline, flow engine and output controller to the simulated board's output, beside
+        // an eventfd wake-up between two threads; eventfd and gettid come from the small C target.
+        .executableTarget(
+            name: "GPIOBenchmarks",
+            dependencies: [
+                "BenchFigures",
+                "GPIOBenchShims",
+                .product(name: "EdgeAgent", package: "edgeflow"),
+                .product(name: "EdgeCore", package: "edgeflow"),
+                .product(name: "EdgeFlux", package: "edgeflow"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "Benchmark", package: "benchmark"),
+            ],
+            path: "Benchmarks/GPIOBenchmarks",
+            exclude: ["CShims"],
+            swiftSettings: [.swiftLanguageMode(.v6)],
+            plugins: [.plugin(name: "BenchmarkPlugin", package: "benchmark")]
+        ),
+        .target(name: "GPIOBenchShims", path: "Benchmarks/GPIOBenchmarks/CShims"),
     ]
 )

@@ -1,14 +1,13 @@
 public import EdgeConfig
 public import EdgeCore
 public import Logging
-import EdgeActions
-import EdgeFlux
-import EdgeGPIO
-import EdgeModbus
-public import EdgePipeline
-public import EdgeSimulation
 import EdgeUplink
 import ServiceLifecycle
+import Synchronization
+
+#if canImport(Glibc)
+    import Glibc
+#endif
 
 /// The agent could not be assembled from a config that passed `check` (a file it needs is
 /// not writable, a thread could not start, an output has no driver in this build).
@@ -19,277 +18,131 @@ public struct AgentError: Error, CustomStringConvertible {
     public var description: String { message }
 }
 
-/// Wires a compiled config into running services: frame sources (simulated board, Modbus bus
-/// owners) → ring → pipeline (flow engine, recorder, live view) → actions and outputs, under
-/// swift-service-lifecycle.
+/// Wires a compiled config into running services under swift-service-lifecycle: the ring, the
+/// record file or spool and the uplink, which live as long as the process, and one generation
+/// of sources → pipeline (flow engine, recorder, live view) → actions and outputs, which a
+/// reload (SIGHUP, `edgeflow reload`) replaces. The status socket and the optional metrics
+/// endpoint report on all of it (docs/status.md).
 ///
-/// Start order: action workers, bus links, outputs to their safe values, pipeline, acquisition,
-/// then READY=1 to systemd (with the watchdog pinging while the pipeline makes progress).
-/// Stop order (SIGTERM or SIGINT) is the reverse: acquisition stops, the pipeline drains the ring
-/// and lets in-flight actions finish, outputs go to their safe values while their drivers are
-/// still open (each write awaited with a deadline), bus links close, workers stop.
+/// Start order: uplink, status socket, metrics, then the generation (action workers, bus links,
+/// outputs to their safe values, pipeline, acquisition). Stop order (SIGTERM or SIGINT) is the
+/// reverse: acquisition stops, the pipeline drains the ring and lets in-flight actions finish,
+/// outputs go to their safe values while their drivers are still open (each write awaited with a
+/// deadline), bus links close, workers stop, and the uplink delivers what it can last.
 public final class Agent: Sendable {
-    /// The config being run.
+    /// The config the agent started with.
     public let config: AgentConfig
-    /// The sample ring between acquisition and the pipeline.
+    /// The sample ring between acquisition and the pipeline; kept across reloads.
     public let ring: SampleRing
-    /// The simulated board, when the config's board is simulated.
-    public let simulation: SimulatedBoard?
-    /// The ring consumer.
-    public let pipeline: Pipeline
-    /// Actuator outputs behind their safety envelopes.
-    public let outputs: OutputController
-    /// Where frames and harvested messages are recorded.
-    public let recorder: any Recorder
-    private let workers: BlockingWorkers
-    /// Sends the spool to the configured endpoint; nil without an `uplink` section.
-    private let uplink: UplinkRunner?
-    private let modbusOwners: [ModbusBusOwner]
-    /// One owner per GPIO chip the config uses on a real board.
-    private let gpioOwners: [GPIOChipOwner]
-    /// Owner threads shared by TCP buses; shut down after every bus on them has closed.
-    private let sharedModbusThreads: [ModbusOwnerThread]
+    private let control: GenerationControl
+    private let statusServer: ControlServer
+    private let metricsServer: ControlServer?
     private let logger: Logger
+    private let board: StatusBoard
 
-    /// Builds the agent; nothing starts until `run()`. `onActivity` gets the live view's lines.
+    /// Builds the agent; nothing starts until `run()`. `onActivity` gets the live view's lines;
+    /// `version` is reported by the status socket.
     public init(
-        config: AgentConfig, logger: Logger, clock: any EdgeClock = SystemClock(),
+        config: AgentConfig, logger: Logger, clock: any EdgeClock = SystemClock(), version: String = "unknown",
         onActivity: @escaping @Sendable (String) -> Void
     ) throws {
         self.config = config
         self.logger = logger
         ring = try SampleRing(capacity: config.agent.ringCapacity, policy: config.agent.dropPolicy)
-        let wake = WakeSignal()
-        let texts = FrameTexts()
-        let view = LiveView(config: config)
-        (modbusOwners, sharedModbusThreads) = try Self.busOwners(
-            config: config, ring: ring, wake: wake, texts: texts, logger: logger)
-        let sim: SimulatedBoard? =
-            config.board.simulated ? SimulatedBoard(config: config, ring: ring, wake: wake, clock: clock) : nil
-        simulation = sim
-        let ring = ring
-        gpioOwners =
-            config.board.simulated
-            ? [] : Self.gpioChipLabels(config).map {
-                GPIOChipOwner(label: $0, config: config, ring: ring, wake: wake, clock: clock, logger: logger)
+        let recording = try AgentRecording.open(config: config, logger: logger)
+        let control = try GenerationControl(
+            config: config, ring: ring, recording: recording, clock: clock, logger: logger, onActivity: onActivity)
+        self.control = control
+        let board = StatusBoard(version: version, ring: ring, recording: recording, control: control, clock: clock)
+        self.board = board
+        statusServer = ControlServer(
+            endpoint: .unix(path: Agent.statusSocketPath(for: config)), label: "status socket", logger: logger
+        ) { request in
+            StatusRoutes.status(request, board: board, reload: { control.reload() })
+        }
+        metricsServer = config.agent.metrics.map { address in
+            ControlServer(endpoint: .tcp(address), label: "metrics endpoint", logger: logger) { request in
+                StatusRoutes.metrics(request, board: board)
             }
-        outputs = OutputController(
-            outputs: config.outputs,
-            drivers: try Self.outputDrivers(config: config, simulation: sim, owners: modbusOwners, chips: gpioOwners),
-            clock: clock, logger: logger
-        ) { output, value in
-            onActivity("output \(output.id) (\(output.targetName)) = \(JSONValue.formatNumber(value))")
-        }
-        do {
-            (recorder, uplink) = try Self.recording(config: config, clock: clock, logger: logger) { first, last in
-                onActivity("  <= uplink: records \(first)-\(last) acknowledged (\(last - first + 1))")
-            }
-            workers = try BlockingWorkers(count: 4)
-        } catch {
-            throw AgentError(message: "\(error)")
-        }
-        let resources = ActionResources(workers: workers, recorder: recorder, outputs: outputs)
-        let registry = AgentCompiler.actionRegistry(config: config, resources: resources, clock: clock, logger: logger)
-        let (flows, diagnostics) = AgentCompiler.compileFlows(config: config, registry: registry)
-        guard let flows else {
-            throw AgentError(message: diagnostics.map(\.description).joined(separator: "\n"))
-        }
-        let engine = FlowEngine(flows: flows, clock: clock, logger: logger) { wake.signal() }
-        engine.onTrace = { trace in
-            if let line = view.describe(trace) { onActivity(line) }
-        }
-        pipeline = Pipeline(
-            config: config, ring: ring, wake: wake, recorder: recorder, logger: logger, engine: engine,
-            outputs: outputs, clock: clock, texts: texts
-        ) { frame in
-            onActivity(view.describe(frame))
         }
     }
 
-    /// One owner per Modbus bus with devices; each pushes a poll cycle as one frame.
-    private static func busOwners(
-        config: AgentConfig, ring: SampleRing, wake: WakeSignal, texts: FrameTexts, logger: Logger
-    ) throws -> (owners: [ModbusBusOwner], shared: [ModbusOwnerThread]) {
-        var owners: [ModbusBusOwner] = []
-        // TCP buses share a few owner threads, assigned in turn; a serial bus has its own.
-        let tcpCount = config.buses.filter { if case .tcp = $0.transport { true } else { false } }.count
-        let shared = (0..<min(config.agent.modbusTCPThreads, max(tcpCount, 1))).map {
-            ModbusOwnerThread(name: "modbus tcp \($0)")
-        }
-        var nextShared = 0
-        for bus in config.buses {
-            let devices = config.sources.compactMap { source -> ModbusDeviceConfig? in
-                if case .modbus(let b, let device) = source.kind, b.id == bus.id { return device }
-                return nil
-            }
-            guard !devices.isEmpty else { continue }
-            var thread: ModbusOwnerThread?
-            if case .tcp = bus.transport {
-                thread = shared[nextShared % shared.count]
-                nextShared += 1
-            }
-            owners.append(
-                try ModbusBusOwner(bus: bus, devices: devices, logger: logger, thread: thread) { cycle in
-                    // String points' text travels beside the ring, posted before the frame's samples.
-                    if !cycle.texts.isEmpty {
-                        texts.post(source: Int(cycle.source), timestamp: cycle.timestamp, texts: cycle.texts)
-                    }
-                    ring.pushFrame(cycle.samples, timestamp: cycle.timestamp)
-                    wake.signal()
-                })
-        }
-        return (owners, shared)
+    /// Where the status socket of `config` is: `agent.status.socket`, else
+    /// `$RUNTIME_DIRECTORY/edgeflow.sock` (systemd's `RuntimeDirectory=`), else
+    /// `<data_dir>/edgeflow.sock`.
+    public static func statusSocketPath(for config: AgentConfig, environment: [String: String]? = nil) -> String {
+        if let path = config.agent.statusSocket { return path }
+        let runtime =
+            environment.map { $0["RUNTIME_DIRECTORY"] } ?? getenv("RUNTIME_DIRECTORY").map { String(cString: $0) }
+        // systemd lists several directories separated by colons when the unit asks for several.
+        if let first = runtime?.split(separator: ":").first, !first.isEmpty { return "\(first)/edgeflow.sock" }
+        return config.agent.dataDir + "/edgeflow.sock"
     }
 
-    /// The labels of the chips that GPIO inputs and outputs live on, in first-use order.
-    private static func gpioChipLabels(_ config: AgentConfig) -> [String] {
-        var labels: [String] = []
-        for source in config.sources {
-            guard case .gpio(let inputs) = source.kind else { continue }
-            for line in inputs.lines where !labels.contains(line.chipLabel) { labels.append(line.chipLabel) }
-        }
-        for output in config.outputs {
-            if case .gpio(_, let label, _, _) = output.target, !labels.contains(label) { labels.append(label) }
-        }
-        return labels
+    /// Adds a section to the status document (docs/status.md reserves `ai` and `approvals`):
+    /// `provider` runs on the status thread for each request and must answer from a snapshot;
+    /// returning nil leaves the section out.
+    public func provideStatus(_ section: StatusSection, _ provider: @escaping @Sendable () -> JSONValue?) {
+        board.provide(section, provider)
     }
 
-    /// Where frames and harvested messages go: with an `uplink`, the spool under
-    /// `data_dir/spool` that the HTTP uplink delivers from; without one, `records.jsonl`.
-    private static func recording(
-        config: AgentConfig, clock: any EdgeClock, logger: Logger,
-        onAcknowledged: @escaping @Sendable (UInt64, UInt64) -> Void
-    ) throws -> (any Recorder, UplinkRunner?) {
-        let sources = config.sources.map { ($0.id, $0.pointNames) }
-        guard let settings = config.uplink else {
-            return (try RecordFile(directory: config.agent.dataDir, sources: sources), nil)
-        }
-        let spool = try Spool(
-            directory: config.agent.dataDir + "/spool",
-            settings: SpoolSettings(maxBytes: settings.spoolMaxBytes, maxAgeNanoseconds: settings.spoolMaxAgeNanoseconds),
-            logger: logger)
-        let recorder = SpoolRecorder(
-            spool: spool, sources: sources, recordFrames: settings.recordFrames,
-            syncIntervalNanoseconds: settings.syncIntervalNanoseconds, clock: clock
-        ) { error in
-            logger.error("a frame could not be spooled", metadata: ["error": "\(error)"])
-        }
-        if settings.transport == "mqtt" {
-            guard let endpoint = MQTTUplinkSettings.parse(url: settings.url) else {
-                throw AgentError(message: "uplink.url: '\(settings.url)' is not an mqtt:// or mqtts:// URL")
-            }
-            var mqttSettings = MQTTUplinkSettings(
-                host: endpoint.host, port: endpoint.port, tls: endpoint.tls, caFile: settings.caFile,
-                gateway: config.agent.name, topic: settings.topic, clientID: settings.clientID,
-                username: settings.username, passwordFile: settings.passwordFile,
-                keepAliveSeconds: settings.keepAliveSeconds,
-                encoder: UplinkEncoder(rawValue: settings.encoder) ?? .json, batchRecords: settings.batchRecords,
-                batchBytes: settings.batchBytes, batchIntervalNanoseconds: settings.batchIntervalNanoseconds)
-            mqttSettings.budget = TrafficBudget(bytesPerHour: settings.bytesPerHour, requestsPerHour: settings.requestsPerHour)
-            let mqtt = MQTTUplink(spool: spool, settings: mqttSettings, clock: clock, logger: logger)
-            return (recorder, .mqtt(mqtt))
-        }
-        let uplink = HTTPUplink(
-            spool: spool,
-            settings: HTTPUplinkSettings(
-                url: settings.url, encoder: UplinkEncoder(rawValue: settings.encoder) ?? .harvest,
-                batchRecords: settings.batchRecords, batchBytes: settings.batchBytes,
-                batchIntervalNanoseconds: settings.batchIntervalNanoseconds,
-                timeoutMilliseconds: Int(settings.timeoutNanoseconds / 1_000_000),
-                budget: TrafficBudget(bytesPerHour: settings.bytesPerHour, requestsPerHour: settings.requestsPerHour),
-                headers: settings.headers, caFile: settings.caFile, proxy: settings.proxy),
-            deadLetterDirectory: config.agent.dataDir + "/dead-letters", clock: clock, logger: logger,
-            onAcknowledged: onAcknowledged)
-        return (recorder, .http(uplink))
-    }
-
-    /// The driver of every output. `check` refuses outputs this build cannot drive; the same
-    /// rule here means `run` refuses to start rather than pretend.
-    private static func outputDrivers(
-        config: AgentConfig, simulation: SimulatedBoard?, owners: [ModbusBusOwner], chips: [GPIOChipOwner]
-    ) throws -> [String: any OutputDriver] {
-        let modbus = ModbusOutputDriver(owners: owners)
-        var drivers: [String: any OutputDriver] = [:]
-        for output in config.outputs {
-            switch output.target {
-            case .gpio(_, let label, _, _):
-                if let simulation {
-                    drivers[output.id] = simulation
-                } else if let chip = chips.first(where: { $0.label == label }) {
-                    drivers[output.id] = chip
-                } else {
-                    throw AgentError(message: "output '\(output.id)': no owner for GPIO chip '\(label)'")
-                }
-            case .modbus:
-                drivers[output.id] = modbus
-            }
-        }
-        return drivers
-    }
+    /// Compiles the config file again and, when it is free of errors, swaps the running
+    /// generation for one built from it (see `GenerationControl.reload`).
+    @discardableResult
+    public func reload() -> ReloadOutcome { control.reload() }
 
     /// Runs until SIGINT or SIGTERM (or the task is cancelled), then stops in the order above.
-    /// `notifier` tells systemd when the agent is ready, alive (watchdog) and stopping.
+    /// Under systemd (`Type=notify`), `notifier` tells it READY=1 once everything started,
+    /// pings the watchdog while the pipeline makes progress, and says STOPPING=1 first on stop.
     public func run(notifier: SystemdNotifier = .fromEnvironment()) async throws {
-        var stages: [Stage] = []
-        func add(_ name: String, start: @escaping @Sendable () throws -> Void, stop: @escaping @Sendable () -> Void) {
-            stages.append(Stage(name: name, start: start, stop: stop))
-        }
-        let workers = workers
+        let control = control
+        let statusServer = statusServer
         let logger = logger
-        let pipeline = pipeline
-        let watchdog = SystemdWatchdog(notifier: notifier, logger: logger) { pipeline.heartbeat }
-        // First in, so last out: the watchdog keeps systemd informed through the whole drain.
-        add("systemd watchdog", start: {}, stop: { watchdog?.stop() })
-        add("action workers", start: {}, stop: { workers.stop() })
-        if let uplink {
-            // Started early and stopped late: after the pipeline's last frames are spooled, it
-            // gets a few seconds to deliver them; what it cannot stays in the spool.
-            add("uplink", start: { try uplink.start() }, stop: { uplink.stop() })
+        // Progress is the current generation's pipeline loop count; a reload starts a new count,
+        // so the generation number is folded in and a hand-over also counts as progress.
+        let watchdog = SystemdWatchdog(notifier: notifier, logger: logger) {
+            guard let generation = control.snapshot.generation else { return 0 }
+            return generation.number &* 1_000_003 &+ generation.pipeline.heartbeat
         }
-        let shared = sharedModbusThreads
-        add("modbus tcp threads", start: {}, stop: { for thread in shared { thread.shutdown() } })
-        let sources: [any FrameSource] = modbusOwners + gpioOwners + (simulation.map { [$0] } ?? [])
-        for source in sources {
-            add("\(source.sourceName) link", start: { try source.open() }, stop: { source.close() })
+        var stages = [
+            // First in, so last out: the watchdog keeps systemd informed through the whole drain.
+            Stage(name: "systemd watchdog", start: {}, stop: { watchdog?.stop() }),
+            Stage(name: "uplink", start: { try control.startUplink() }, stop: { control.stopUplink() }),
+            Stage(name: "status socket", start: { try statusServer.start() }, stop: { statusServer.stop() }),
+        ]
+        if let metricsServer {
+            stages.append(
+                Stage(name: "metrics endpoint", start: { try metricsServer.start() }, stop: { metricsServer.stop() }))
         }
-        let outputs = outputs
-        add("outputs", start: { outputs.driveAllSafe() }, stop: { outputs.driveAllSafe() })
-        add("pipeline", start: { try pipeline.start() }, stop: { pipeline.stop() })
-        for source in sources {
-            add("\(source.sourceName) acquisition", start: { source.startAcquisition() }, stop: { source.stopAcquisition() })
-        }
+        stages.append(
+            Stage(name: "generation", start: { try control.startFirst() }, stop: { control.stopForShutdown() }))
         // Compiling the config and building the engine leave megabytes of freed memory in the
         // allocator's arena of the thread that did it (a 100-device config: ~4 MB); give those
         // pages back once everything is built, so the resident size reflects what runs.
-        add("memory trim", start: { Memory.releaseFreePages() }, stop: {})
+        stages.append(Stage(name: "memory trim", start: { Memory.releaseFreePages() }, stop: {}))
         // Last: systemd hears READY=1 only once the config compiled, outputs are safe and every
         // source acquires; on shutdown STOPPING=1 comes first, before the drain.
         let running = "STATUS=running: \(config.sources.count) sources, \(config.outputs.count) outputs"
-        add(
-            "systemd notification",
-            start: {
-                try watchdog?.start()
-                notifier.send("READY=1\n" + running, logger: logger)
-            },
-            stop: {
-                notifier.send(
-                    "STOPPING=1\nSTATUS=stopping: sources stop, outputs go safe, the uplink flushes", logger: logger)
-                watchdog?.beginDraining()
-            })
+        stages.append(
+            Stage(
+                name: "systemd notification",
+                start: {
+                    try watchdog?.start()
+                    notifier.send("READY=1\n" + running, logger: logger)
+                },
+                stop: {
+                    notifier.send(
+                        "STOPPING=1\nSTATUS=stopping: sources stop, outputs go safe, the uplink flushes", logger: logger)
+                    watchdog?.beginDraining()
+                }))
         let services: [ServiceGroupConfiguration.ServiceConfiguration] = [
             .init(service: StagedService(stages: stages, logger: logger)),
-            .init(service: ReloadSignalService(logger: logger)),
+            .init(service: ReloadSignalService(logger: logger, reload: { _ = control.reload() })),
         ]
         let group = ServiceGroup(
             configuration: .init(services: services, gracefulShutdownSignals: [.sigterm, .sigint], logger: logger))
         logger.info("edgeflow running", metadata: ["config": "\(config.file)", "sources": "\(config.sources.count)"])
         try await group.run()
-        logger.info(
-            "edgeflow stopped",
-            metadata: [
-                "frames": "\(pipeline.frames)", "partial_frames": "\(pipeline.partialFrames)",
-                "dropped_samples": "\(ring.droppedCount)", "last_record": "\(recorder.lastSequence)",
-            ])
-        if let uplink { logger.info("uplink stopped", metadata: uplink.summary) }
+        logger.info("edgeflow stopped", metadata: control.stopSummary())
     }
 }

@@ -1,9 +1,11 @@
 import EdgeConfig
+import EdgeCore
 import EdgeModbus
 import EdgePipeline
 import EdgeUplink
 import Logging
 import ServiceLifecycle
+import Synchronization
 import UnixSignals
 
 /// One step of the agent's start-up, with its undo for shutdown.
@@ -22,6 +24,16 @@ struct StagedService: Service {
     let logger: Logger
 
     func run() async throws {
+        let started = try Stage.startAll(stages, logger: logger)
+        try? await gracefulShutdown()
+        Stage.stopAll(started, logger: logger)
+    }
+}
+
+extension Stage {
+    /// Starts `stages` in order; when one fails, stops those that started (in reverse) and
+    /// rethrows. Returns the started stages.
+    static func startAll(_ stages: [Stage], logger: Logger) throws -> [Stage] {
         var started: [Stage] = []
         do {
             for stage in stages {
@@ -31,14 +43,14 @@ struct StagedService: Service {
             }
         } catch {
             logger.error("start-up failed; stopping what started", metadata: ["error": "\(error)"])
-            stopAll(started)
+            stopAll(started, logger: logger)
             throw error
         }
-        try? await gracefulShutdown()
-        stopAll(started)
+        return started
     }
 
-    private func stopAll(_ started: [Stage]) {
+    /// Stops `started` in reverse order.
+    static func stopAll(_ started: [Stage], logger: Logger) {
         for stage in started.reversed() {
             stage.stop()
             logger.debug("stopped \(stage.name)")
@@ -46,17 +58,38 @@ struct StagedService: Service {
     }
 }
 
-/// Keeps SIGHUP from killing the agent (its default action) and says that reload is not
-/// available yet: the running config stays in force. The systemd unit has no ExecReload for
-/// the same reason.
+/// Turns SIGHUP (systemd's `ExecReload`) into a reload instead of its default action, which
+/// would kill the agent. The reload runs on a thread of its own: it joins owner threads.
 struct ReloadSignalService: Service {
     let logger: Logger
+    let reload: @Sendable () -> Void
 
     func run() async throws {
         let signals = await UnixSignalsSequence(trapping: .sighup)
         for await _ in signals.cancelOnGracefulShutdown() {
-            logger.warning("SIGHUP received: reload is not available yet; the running config stays in force")
+            logger.notice("SIGHUP received: reloading the config")
+            let reload = reload
+            let done = Done()
+            do {
+                let thread = try OwnerThread(name: "reload") {
+                    reload()
+                    done.flag.store(true, ordering: .releasing)
+                }
+                // A reload takes a second or so; checking every 20 ms keeps this task off the
+                // owner threads it waits for. Cancelled (shutting down), it just joins.
+                while !done.flag.load(ordering: .acquiring) && !Task.isCancelled {
+                    try? await Task.sleep(for: .milliseconds(20))
+                }
+                thread.join()
+            } catch {
+                logger.error("no thread for the reload; reloading here", metadata: ["error": "\(error)"])
+                reload()
+            }
         }
+    }
+
+    private final class Done: Sendable {
+        let flag = Atomic<Bool>(false)
     }
 }
 
@@ -85,47 +118,6 @@ struct ModbusOutputDriver: OutputDriver {
             case .success: completion(.success(()))
             case .failure(let error): completion(.failure(OutputDriveError("\(error)")))
             }
-        }
-    }
-}
-
-/// The configured uplink transport, started and stopped as one stage.
-enum UplinkRunner: Sendable {
-    case http(HTTPUplink)
-    case mqtt(MQTTUplink)
-
-    func start() throws {
-        switch self {
-        case .http(let uplink): try uplink.start()
-        case .mqtt(let uplink): try uplink.start()
-        }
-    }
-
-    /// Delivers what it can for 5 s, then stops; the rest stays in the spool.
-    func stop() {
-        switch self {
-        case .http(let uplink): uplink.stop(flushNanoseconds: 5_000_000_000)
-        case .mqtt(let uplink): uplink.stop(flushNanoseconds: 5_000_000_000)
-        }
-    }
-
-    /// The counters for the stop line.
-    var summary: Logger.Metadata {
-        switch self {
-        case .http(let uplink):
-            let s = uplink.stats
-            return [
-                "transport": "http", "acknowledged_batches": "\(s.acknowledgedBatches)",
-                "acknowledged_records": "\(s.acknowledgedRecords)", "retries": "\(s.retries)",
-                "dead_letters": "\(s.deadLetters)", "budget_waits": "\(s.budgetWaits)",
-            ]
-        case .mqtt(let uplink):
-            let s = uplink.stats
-            return [
-                "transport": "mqtt", "acknowledged_batches": "\(s.acknowledgedBatches)",
-                "acknowledged_records": "\(s.acknowledgedRecords)", "reconnects": "\(s.reconnects)",
-                "budget_waits": "\(s.budgetWaits)",
-            ]
         }
     }
 }

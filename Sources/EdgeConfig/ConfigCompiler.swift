@@ -141,7 +141,7 @@ public enum ConfigCompiler {
             name: "edgeflow", logLevel: "info", dataDir: Files.resolve("data", against: baseDir), ringCapacity: 4096,
             dropPolicy: .dropOldest, view: "live", modbusTCPThreads: 4)
         guard let node else { return settings }
-        let allowed = ["name", "log_level", "data_dir", "ring", "view", "modbus_tcp_threads"]
+        let allowed = ["name", "log_level", "data_dir", "ring", "view", "modbus_tcp_threads", "status", "metrics"]
         guard let f = reader.fields(node, "agent", allowed: allowed) else { return nil }
         if let n = f["name"], let v = reader.identifier(n, "agent.name") { settings.name = v }
         if let n = f["log_level"], let v = reader.choice(n, "agent.log_level", ["trace", "debug", "info", "notice", "warning", "error", "critical"]) {
@@ -152,6 +152,16 @@ public enum ConfigCompiler {
         if let n = f["modbus_tcp_threads"], let v = reader.integer(n, "agent.modbus_tcp_threads", in: 1...256) {
             settings.modbusTCPThreads = v
         }
+        if let n = f["metrics"], let text = reader.string(n, "agent.metrics") {
+            if let address = ListenAddress.parse(text) {
+                settings.metrics = address
+            } else {
+                reader.bag.error(
+                    n.location, "agent.metrics", "'\(text)' is not an address to listen on",
+                    hint: "use an IPv4 address and a port, e.g. 127.0.0.1:9464 (or 0.0.0.0:9464 for the LAN)")
+            }
+        }
+        if let n = f["status"] { decodeStatus(n, into: &settings, reader: &reader, baseDir: baseDir) }
         if let ring = f["ring"], let rf = reader.fields(ring, "agent.ring", allowed: ["capacity", "drop_policy"]) {
             if let n = rf["capacity"], let c = reader.integer(n, "agent.ring.capacity", in: 2...(1 << 24)) {
                 if c & (c - 1) != 0 {
@@ -170,6 +180,37 @@ public enum ConfigCompiler {
             }
         }
         return settings
+    }
+
+    /// `agent.status`: the socket's path and the health thresholds of `edgeflow status --check`.
+    static func decodeStatus(
+        _ node: YAMLNode, into settings: inout AgentSettings, reader: inout NodeReader, baseDir: String
+    ) {
+        let allowed = ["socket", "stale_polls", "uplink_ack_max_age", "spool_fill_max"]
+        guard let f = reader.fields(node, "agent.status", allowed: allowed) else { return }
+        if let n = f["socket"], let v = reader.string(n, "agent.status.socket") {
+            let path = Files.resolve(v, against: baseDir)
+            // sockaddr_un holds 108 bytes with the terminating NUL.
+            if path.utf8.count > 107 {
+                reader.bag.error(
+                    n.location, "agent.status.socket",
+                    "the path is \(path.utf8.count) bytes; a Unix socket path holds at most 107",
+                    hint: "use a shorter path such as /run/edgeflow/edgeflow.sock")
+            } else {
+                settings.statusSocket = path
+            }
+        }
+        if let n = f["stale_polls"], let v = reader.integer(n, "agent.status.stale_polls", in: 1...1000) {
+            settings.health.stalePolls = v
+        }
+        if let n = f["uplink_ack_max_age"],
+            let v = reader.duration(n, "agent.status.uplink_ack_max_age", in: 1_000_000_000...(30 * 86_400_000_000_000))
+        {
+            settings.health.uplinkAckMaxAgeNanoseconds = v
+        }
+        if let n = f["spool_fill_max"], let v = reader.number(n, "agent.status.spool_fill_max", in: 0.01...1) {
+            settings.health.spoolFillMax = v
+        }
     }
 
     /// Finds a board by id in the boards directories, or by path when the value names a file.

@@ -43,6 +43,55 @@ public struct AgentSettings: Sendable {
     public var view: String
     /// How many owner threads Modbus TCP buses share (each serial bus has its own).
     public var modbusTCPThreads: Int
+    /// `agent.status.socket`: the status socket's path; nil picks the default at run time
+    /// (`$RUNTIME_DIRECTORY/edgeflow.sock`, else `<data_dir>/edgeflow.sock`; docs/status.md).
+    public var statusSocket: String? = nil
+    /// When `edgeflow status --check` reports the agent unhealthy (`agent.status.*`).
+    public var health = HealthThresholds()
+    /// `agent.metrics`: where the Prometheus endpoint listens; nil (the default) serves none.
+    public var metrics: ListenAddress? = nil
+}
+
+/// The limits past which the agent reports itself unhealthy (docs/status.md, "Health").
+public struct HealthThresholds: Sendable, Equatable {
+    /// A polled source is stale when no good frame came for this many of its intervals.
+    public var stalePolls: Int = 3
+    /// The uplink is stale when records wait and no acknowledgement came for this long (ns).
+    public var uplinkAckMaxAgeNanoseconds: Int64 = 900_000_000_000
+    /// The spool is too full above this fraction of its cap.
+    public var spoolFillMax: Double = 0.8
+
+    /// The defaults: 3 intervals, 15 minutes, 80 %.
+    public init() {}
+}
+
+/// A TCP address to listen on: an IPv4 literal (or `localhost`) and a port.
+public struct ListenAddress: Sendable, Equatable, CustomStringConvertible {
+    /// Dotted IPv4 address (`localhost` is stored as `127.0.0.1`).
+    public var host: String
+    /// TCP port, 1-65535.
+    public var port: UInt16
+
+    /// Creates an address.
+    public init(host: String, port: UInt16) {
+        self.host = host
+        self.port = port
+    }
+
+    /// `host:port`.
+    public var description: String { "\(host):\(port)" }
+
+    /// Parses `host:port` (IPv4 literal or `localhost`); nil when malformed.
+    public static func parse(_ text: String) -> ListenAddress? {
+        let parts = text.split(separator: ":", omittingEmptySubsequences: false)
+        guard parts.count == 2, let port = UInt16(parts[1]), port > 0 else { return nil }
+        let host = parts[0] == "localhost" ? "127.0.0.1" : String(parts[0])
+        let octets = host.split(separator: ".", omittingEmptySubsequences: false)
+        guard octets.count == 4, octets.allSatisfy({ !$0.isEmpty && $0.count <= 3 && (UInt8($0) != nil) }) else {
+            return nil
+        }
+        return ListenAddress(host: host, port: port)
+    }
 }
 
 /// A source of samples.

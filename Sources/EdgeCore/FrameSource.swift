@@ -16,3 +16,36 @@ public protocol FrameSource: AnyObject, Sendable {
     /// Closes the link and the owner thread; writes after this fail.
     func close()
 }
+
+/// What a source says about one of its sample sources (a Modbus device, a GPIO chip's lines)
+/// beyond the frames the pipeline sees: its own state and last failure. Sources that have
+/// nothing to add (the simulated board) do not adopt `FrameSourceStatusReporting`; their status
+/// comes from the frames alone.
+public struct FrameSourceStatus: Sendable, Equatable {
+    /// Index of the sample source in the config (`Sample.source`).
+    public var source: Int
+    /// The source's own state word (`ok`, `failing`, `parked`, `pending`).
+    public var state: String
+    /// Failures counted by the source (failed polls, read errors).
+    public var errors: UInt64
+    /// The last failure, as text.
+    public var lastError: String?
+    /// When the last failure happened (wall-clock nanoseconds).
+    public var lastErrorAt: Int64?
+
+    /// Creates a status entry.
+    public init(source: Int, state: String, errors: UInt64, lastError: String? = nil, lastErrorAt: Int64? = nil) {
+        self.source = source
+        self.state = state
+        self.errors = errors
+        self.lastError = lastError
+        self.lastErrorAt = lastErrorAt
+    }
+}
+
+/// A frame source that can describe each of its sample sources for `edgeflow status`. Called
+/// from the status thread: answer from a snapshot, never by touching the link.
+public protocol FrameSourceStatusReporting: FrameSource {
+    /// One entry per sample source this source feeds.
+    func sourceStatuses() -> [FrameSourceStatus]
+}

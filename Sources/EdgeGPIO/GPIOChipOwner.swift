@@ -42,6 +42,8 @@ public final class GPIOChipOwner: FrameSource, OutputDriver, @unchecked Sendable
     private let acquiring = Atomic<Bool>(false)
     private let commands = Mutex<[(offset: Int, value: Int, done: @Sendable (Result<Void, OutputDriveError>) -> Void)]>([])
     private let counterSnapshot: Mutex<[GPIOLineCounters]>
+    /// Values outputs are requested at instead of their safe value (a reload's kept outputs).
+    private let adopted = Mutex<[String: Double]>([:])
     /// A self-pipe: write end pokes the owner thread out of poll(2), read end is polled.
     private let wakePipe: (read: Int32, write: Int32)
     private var chip: GPIOChip?
@@ -108,9 +110,10 @@ public final class GPIOChipOwner: FrameSource, OutputDriver, @unchecked Sendable
         let chip = try GPIOChips.open(label: label, directory: devices)
         self.chip = chip
         if !outputLines.isEmpty {
+            let kept = adopted.withLock { $0 }
             let specs = outputLines.compactMap { output -> (offset: Int, activeLow: Bool, initial: Int)? in
                 guard case .gpio(_, _, let offset, let activeLow) = output.target else { return nil }
-                return (offset, activeLow, output.safeValue == 0 ? 0 : 1)
+                return (offset, activeLow, (kept[output.id] ?? output.safeValue) == 0 ? 0 : 1)
             }
             outputRequest = try GPIOLineRequest.outputs(
                 chip: chip, consumer: "edgeflow", lines: specs, what: outputLines.map(\.targetName).joined(separator: ", "))
@@ -148,6 +151,12 @@ public final class GPIOChipOwner: FrameSource, OutputDriver, @unchecked Sendable
                 "chip": "\(chip.name)", "label": "\(label)", "inputs": "\(plan.count)", "outputs": "\(outputLines.count)",
                 "libgpiod": "\(GPIOLibrary.version) (v\(GPIOLibrary.apiVersion) API)",
             ])
+    }
+
+    /// Outputs whose current value a reload keeps: `open()` requests them at that value rather
+    /// than the safe one, so the line does not change while one generation hands over to the next.
+    public func adopt(outputs values: [String: Double]) {
+        adopted.withLock { $0 = values }
     }
 
     /// Starts turning edges into frames: the owner thread first reports every line's level.

@@ -121,3 +121,15 @@ public struct ModbusCycle: Sendable {
     /// Whether every point was read and decoded.
     public var allGood: Bool { samples.allSatisfy { $0.quality == .good } }
 }
+
+extension ModbusBusOwner: FrameSourceStatusReporting {
+    /// Each device's state, failed polls and last failure, from the owner's last snapshot.
+    public func sourceStatuses() -> [FrameSourceStatus] {
+        let stats = deviceStats
+        return zip(devices, stats).map { device, s in
+            FrameSourceStatus(
+                source: Int(device.source), state: s.state.name, errors: UInt64(s.failedPolls), lastError: s.lastError,
+                lastErrorAt: s.lastErrorAt)
+        }
+    }
+}

@@ -64,6 +64,29 @@ public final class OutputController: Sendable {
     /// restart.
     @discardableResult
     public func driveAllSafe(timeoutNanoseconds: Int64 = 3_000_000_000) -> [String: String] {
+        driveSafe(outputs, timeoutNanoseconds: timeoutNanoseconds)
+    }
+
+    /// Drives the outputs whose ids are not in `kept` to their safe value (as `driveAllSafe`);
+    /// a reload keeps the outputs that stay under the new config as they are.
+    @discardableResult
+    public func driveSafe(except kept: Set<String>, timeoutNanoseconds: Int64 = 3_000_000_000) -> [String: String] {
+        driveSafe(outputs.filter { !kept.contains($0.id) }, timeoutNanoseconds: timeoutNanoseconds)
+    }
+
+    /// Takes over values an earlier controller left on outputs (a reload): the envelope's step
+    /// and hold rules then start from what the output really holds, not from its safe value.
+    public func adopt(values: [String: Double]) {
+        let now = clock.monotonicNanoseconds()
+        states.withLock { states in
+            for (id, value) in values where states[id] != nil {
+                states[id]?.value = value
+                states[id]?.changedAt = now
+            }
+        }
+    }
+
+    private func driveSafe(_ outputs: [OutputConfig], timeoutNanoseconds: Int64) -> [String: String] {
         let now = clock.monotonicNanoseconds()
         let lock = ConditionLock()
         let box = SafeResults()

@@ -29,6 +29,8 @@ public final class Pipeline: @unchecked Sendable {
     /// Per source: where each counted line's `_count` point is.
     private let counterPoints: [[Int: Int]]
     private let hasText: [Bool]
+    /// Per source (config order): what the pipeline saw of it, for status and health.
+    public let activity: [SourceActivity]
 
     /// Creates the consumer. `onFrame` runs on the consumer thread for every frame (the live
     /// view); the view it gets is valid only during the call. `texts` carries string points'
@@ -51,6 +53,7 @@ public final class Pipeline: @unchecked Sendable {
         gpio = config.sources.map { if case .gpio(let g) = $0.kind { g } else { nil } }
         counterPoints = gpio.map { $0?.counterPoints ?? [:] }
         hasText = config.sources.map(\.hasStringPoints)
+        activity = config.sources.map { _ in SourceActivity() }
     }
 
     /// Frames delivered so far.
@@ -115,6 +118,9 @@ public final class Pipeline: @unchecked Sendable {
 
     private func deliver(_ frame: FrameView, levels: inout [[Double?]]) {
         frameCount.add(1, ordering: .relaxed)
+        if frame.source < activity.count {
+            activity[frame.source].note(frame, monotonicNow: clock.monotonicNanoseconds())
+        }
         recorder?.record(frame)
         onFrame(frame)
         feedEngine(frame, levels: &levels)

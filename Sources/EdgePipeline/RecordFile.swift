@@ -21,12 +21,12 @@ import Synchronization
 public final class RecordFile: Recorder {
     /// The file appended to.
     public let path: String
-    private let sources: [(id: String, points: [String])]
     private let state: Mutex<State>
 
     private struct State {
         var fd: Int32
         var sequence: UInt64
+        var sources: [(id: String, points: [String])]
         var pending: [UInt8] = []
     }
 
@@ -36,7 +36,6 @@ public final class RecordFile: Recorder {
         throws(RecorderError)
     {
         path = "\(directory)/\(name)"
-        self.sources = sources
         do {
             try Files.makeDirectories(directory)
         } catch {
@@ -51,7 +50,7 @@ public final class RecordFile: Recorder {
             close(fd)
             throw error
         }
-        state = Mutex(State(fd: fd, sequence: sequence))
+        state = Mutex(State(fd: fd, sequence: sequence, sources: sources))
     }
 
     deinit {
@@ -61,11 +60,17 @@ public final class RecordFile: Recorder {
     /// The sequence number of the newest record.
     public var lastSequence: UInt64 { state.withLock { $0.sequence } }
 
+    /// Replaces the sources frames are labelled with (ids and point names, in config order),
+    /// for a reloaded config; the file and its numbering carry on. Call while no pipeline runs.
+    public func relabel(sources: [(id: String, points: [String])]) {
+        state.withLock { $0.sources = sources }
+    }
+
     public func record(_ frame: FrameView) {
-        guard frame.source < sources.count, let body = RecordEncoding.frame(frame, source: sources[frame.source]) else {
-            return
-        }
         state.withLock { s in
+            guard frame.source < s.sources.count,
+                let body = RecordEncoding.frame(frame, source: s.sources[frame.source])
+            else { return }
             s.sequence += 1
             let line = "{\"seq\":\(s.sequence),\(body)}\n"
             s.pending.append(contentsOf: line.utf8)

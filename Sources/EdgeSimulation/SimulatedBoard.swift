@@ -33,6 +33,14 @@ public final class SimulatedBoard: FrameSource, OutputDriver, @unchecked Sendabl
     /// The value last driven on each output (initially its safe value).
     public var outputs: [String: Double] { outputStates.withLock { $0 } }
 
+    /// Takes over the levels a previous board left on output lines that stay under a reloaded
+    /// config, as real lines keep their level when the agent swaps its config.
+    public func adopt(outputs values: [String: Double]) {
+        outputStates.withLock { states in
+            for (id, value) in values where states[id] != nil { states[id] = value }
+        }
+    }
+
     /// Sets a simulated output line (the controller has already checked the envelope); the
     /// line takes the value at once, so the write completes with success.
     public func drive(

@@ -19,8 +19,7 @@ struct EdgeflowCommand: AsyncParsableCommand {
             """,
         subcommands: [
             RunCommand.self, CheckCommand.self, DoctorCommand.self, FlowCommand.self, GPIOCommand.self, ModbusCommand.self,
-            SpoolCommand.self,
-            UplinkCommand.self, VersionCommand.self,
+            SpoolCommand.self, UplinkCommand.self, StatusCommand.self, ReloadCommand.self, VersionCommand.self,
         ]
     )
 

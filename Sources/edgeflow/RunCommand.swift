@@ -46,7 +46,7 @@ struct RunCommand: AsyncParsableCommand {
         }
         let logger = Logger(label: "edgeflow")
         let live = agentConfig.agent.view == "live"
-        let agent = try Agent(config: agentConfig, logger: logger) { line in
+        let agent = try Agent(config: agentConfig, logger: logger, version: edgeflowVersion) { line in
             if live {
                 print(line)
                 // Flush per line so the live view appears at once even when piped.

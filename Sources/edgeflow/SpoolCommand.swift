@@ -77,18 +77,13 @@ struct SpoolStatsCommand: ParsableCommand {
 
     func run() throws {
         let context = try SpoolContext.open(config)
-        let stats = context.spool.stats
-        let pending = (try? context.spool.read(after: stats.ackedSequence, maxRecords: 1, maxBytes: 1)) ?? []
-        let newest = stats.lastSequence > 0 ? ((try? context.spool.read(after: stats.lastSequence - 1, maxRecords: 1, maxBytes: 1)) ?? []) : []
-        let oldestTime = pending.first.flatMap { timestamp(of: $0) }
-        let newestTime = newest.first.flatMap { timestamp(of: $0) }
-        // Headroom at the rate the pending data came in: free cap bytes / bytes per hour.
-        var headroomHours: Double?
-        if let oldestTime, let newestTime, newestTime > oldestTime, stats.bytes > 0 {
-            let bytesPerHour = Double(stats.bytes) / (Double(newestTime - oldestTime) / 3_600_000)
-            headroomHours = max(0, Double(context.uplink.spoolMaxBytes - stats.bytes)) / bytesPerHour
-        }
-        let deadLetters = context.deadLetters.count
+        let report = SpoolReport(
+            spool: context.spool, capBytes: context.uplink.spoolMaxBytes,
+            deadLetterDirectory: context.deadLetterDirectory)
+        let stats = report.stats
+        let oldestTime = report.oldestPendingMilliseconds
+        let headroomHours = report.headroomHours
+        let deadLetters = report.deadLetters
         if json {
             var object = JSONObject([
                 ("pendingRecords", .number(Double(stats.records))), ("bytes", .number(Double(stats.bytes))),
@@ -111,11 +106,6 @@ struct SpoolStatsCommand: ParsableCommand {
         }
         print("headroom     \(headroomHours.map { "\(($0 * 10).rounded() / 10) h at the rate data came in" } ?? "unknown (too little pending data)")")
         print("dead letters \(deadLetters) in \(context.deadLetterDirectory)")
-    }
-
-    private func timestamp(of record: SpoolRecord) -> Int64? {
-        let text = "{" + String(decoding: record.payload, as: UTF8.self) + "}"
-        return (try? JSONValue.parse(text))?["ts"].numberValue.map { Int64($0) }
     }
 }
 

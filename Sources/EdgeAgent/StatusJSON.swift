@@ -1,0 +1,152 @@
+import EdgeCore
+import EdgeFlux
+import EdgeUplink
+
+/// The JSON document of `GET /status` (docs/status.md). Times are milliseconds since the epoch,
+/// ages seconds; a value not known yet is `null`; sections that do not apply (`spool`, `uplink`
+/// without an uplink; `ai`, `approvals` until those features exist) are left out.
+extension StatusSnapshot {
+    var json: JSONValue {
+        var root = JSONObject([
+            ("version", .string(version)), ("agent", .string(agentName)), ("config", .string(configFile)),
+            ("generation", number(generation)), ("healthy", .bool(healthy)),
+            (
+                "problems",
+                .array(
+                    health.map {
+                        .object(
+                            JSONObject([
+                                ("kind", .string($0.kind.rawValue)), ("subject", .string($0.subject)),
+                                ("message", .string($0.message)),
+                            ]))
+                    })
+            ),
+            (
+                "process",
+                .object(
+                    JSONObject([
+                        ("pid", number(process.pid)), ("uptimeSeconds", .number(rounded(uptimeSeconds))),
+                        ("rssBytes", number(process.residentBytes)),
+                        ("cpuSeconds", .number(rounded(process.cpuSeconds))),
+                    ]))
+            ),
+        ])
+        root["lastReload"] = lastReload.map(Self.reloadJSON) ?? .null
+        root["sources"] = .array(sources.map(sourceJSON))
+        root["ring"] = .object(
+            JSONObject([
+                ("capacity", number(ring.capacity)), ("occupancy", number(ring.occupancy)),
+                ("pushed", number(ring.pushed)),
+                ("dropped", number(ring.dropped)), ("dropPolicy", .string(ring.dropPolicy)),
+            ]))
+        root["pipeline"] = .object(JSONObject([("frames", number(frames)), ("partialFrames", number(partialFrames))]))
+        root["apps"] = .array(appsJSON)
+        root["outputs"] = .array(
+            outputs.map {
+                .object(
+                    JSONObject([
+                        ("id", .string($0.id)), ("target", .string($0.target)),
+                        ("value", $0.value.map(JSONValue.number) ?? .null),
+                        ("safeValue", .number($0.safeValue)), ("refused", number($0.refused)),
+                        ("failures", number($0.failures)),
+                    ]))
+            })
+        root["recorder"] = .object(JSONObject([("lastSequence", number(recorderLastSequence))]))
+        if let spool { root["spool"] = spoolJSON(spool) }
+        if let uplink { root["uplink"] = uplinkJSON(uplink) }
+        for section in sections { root[section.key] = section.value }
+        return .object(root)
+    }
+
+    private func number<T: BinaryInteger>(_ value: T) -> JSONValue { .number(Double(value)) }
+    private func rounded(_ value: Double) -> Double { (value * 1000).rounded() / 1000 }
+    private func milliseconds(_ ns: Int64?) -> JSONValue { ns.map { .number(Double($0 / 1_000_000)) } ?? .null }
+
+    private func sourceJSON(_ s: Source) -> JSONValue {
+        .object(
+            JSONObject([
+                ("id", .string(s.id)), ("type", .string(s.type)), ("state", .string(s.state)),
+                ("stale", .bool(s.stale)),
+                ("intervalSeconds", s.intervalNanoseconds.map { .number(Double($0) / 1e9) } ?? .null),
+                ("frames", number(s.frames)), ("goodFrames", number(s.goodFrames)), ("badPoints", number(s.badPoints)),
+                ("lastGoodAt", milliseconds(s.lastGoodAt)),
+                ("lastGoodAgeSeconds", s.lastGoodAt == nil ? .null : .number(rounded(s.silentSeconds))),
+                ("errors", number(s.errors)), ("lastError", s.lastError.map(JSONValue.string) ?? .null),
+                ("lastErrorAt", milliseconds(s.lastErrorAt)),
+            ]))
+    }
+
+    private var appsJSON: [JSONValue] {
+        var order: [String] = []
+        var byApp: [String: [FlowActionStats]] = [:]
+        for action in actions {
+            if byApp[action.appId] == nil { order.append(action.appId) }
+            byApp[action.appId, default: []].append(action)
+        }
+        return order.map { app in
+            .object(
+                JSONObject([
+                    ("appId", .string(app)),
+                    (
+                        "actions",
+                        .array(
+                            (byApp[app] ?? []).map { a in
+                                .object(
+                                    JSONObject([
+                                        ("actionId", .string(a.actionId)), ("type", .string(a.type)),
+                                        ("evaluated", number(a.evaluated)), ("ran", number(a.ran)),
+                                        ("failed", number(a.failed)),
+                                        ("skipped", number(a.skipped)), ("conditionErrors", number(a.conditionErrors)),
+                                        ("dropped", number(a.dropped)),
+                                        ("lastError", a.lastError.map(JSONValue.string) ?? .null),
+                                    ]))
+                            })
+                    ),
+                ]))
+        }
+    }
+
+    private func spoolJSON(_ spool: SpoolReport) -> JSONValue {
+        .object(
+            JSONObject([
+                ("records", number(spool.stats.records)), ("bytes", number(spool.stats.bytes)),
+                ("capBytes", number(spool.capBytes)),
+                ("fillRatio", .number(rounded(spool.fillRatio))),
+                ("oldestPendingAt", spool.oldestPendingMilliseconds.map { .number(Double($0)) } ?? .null),
+                (
+                    "oldestPendingAgeSeconds",
+                    spool.oldestPendingMilliseconds.map {
+                        .number(rounded(Double(max(0, nowWall / 1_000_000 - $0)) / 1000))
+                    } ?? .null
+                ),
+                ("headroomHours", spool.headroomHours.map { .number(($0 * 10).rounded() / 10) } ?? .null),
+                ("lastSequence", number(spool.stats.lastSequence)),
+                ("ackedSequence", number(spool.stats.ackedSequence)),
+                ("deadLetters", number(spool.deadLetters)),
+            ]))
+    }
+
+    private func uplinkJSON(_ u: UplinkStatus) -> JSONValue {
+        .object(
+            JSONObject([
+                ("transport", .string(u.transport)), ("state", .string(u.state)),
+                ("acknowledgedBatches", number(u.acknowledgedBatches)),
+                ("acknowledgedRecords", number(u.acknowledgedRecords)),
+                ("lastAckAt", milliseconds(u.lastAcknowledgedAt)),
+                (
+                    "lastAckAgeSeconds",
+                    u.lastAcknowledgedAt.map { .number(rounded(Double(max(0, nowWall - $0)) / 1e9)) } ?? .null
+                ),
+                ("retries", number(u.retries)), ("lastError", u.lastError.map(JSONValue.string) ?? .null),
+            ]))
+    }
+
+    static func reloadJSON(_ r: ReloadOutcome) -> JSONValue {
+        .object(
+            JSONObject([
+                ("applied", .bool(r.applied)), ("at", .number(Double(r.at / 1_000_000))),
+                ("message", .string(r.message)),
+                ("problems", .array(r.problems.map(JSONValue.string))), ("generation", .number(Double(r.generation))),
+            ]))
+    }
+}
