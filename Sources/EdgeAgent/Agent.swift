@@ -2,6 +2,7 @@ public import EdgeConfig
 public import EdgeCore
 public import Logging
 import EdgeActions
+public import EdgeAI
 import EdgeFlux
 import EdgeModbus
 public import EdgePipeline
@@ -40,6 +41,8 @@ public final class Agent: Sendable {
     /// Where frames and harvested messages are recorded.
     public let recorder: any Recorder
     private let workers: BlockingWorkers
+    /// The `ai` actions' endpoints, workers and audit log; nil without an `ai` section.
+    private let ai: AIResources?
     /// Sends the spool to the configured endpoint; nil without an `uplink` section.
     private let uplink: UplinkRunner?
     private let modbusOwners: [ModbusBusOwner]
@@ -74,10 +77,11 @@ public final class Agent: Sendable {
                 onActivity("  <= uplink: records \(first)-\(last) acknowledged (\(last - first + 1))")
             }
             workers = try BlockingWorkers(count: 4)
+            ai = config.ai == nil ? nil : try AIResources.make(config: config, clock: clock, logger: logger)
         } catch {
             throw AgentError(message: "\(error)")
         }
-        let resources = ActionResources(workers: workers, recorder: recorder, outputs: outputs)
+        let resources = ActionResources(workers: workers, recorder: recorder, outputs: outputs, ai: ai)
         let registry = AgentCompiler.actionRegistry(config: config, resources: resources, clock: clock, logger: logger)
         let (flows, diagnostics) = AgentCompiler.compileFlows(config: config, registry: registry)
         guard let flows else {
@@ -201,6 +205,10 @@ public final class Agent: Sendable {
         return drivers
     }
 
+    /// The AI endpoints' circuit states and budget use now (docs/ai.md, "Status"); empty
+    /// without an `ai` section. For `edgeflow status` and metrics.
+    public func aiStatus() -> AIStatusSnapshot { ai?.endpoints.snapshot() ?? AIStatusSnapshot(endpoints: []) }
+
     /// Runs until SIGINT or SIGTERM (or the task is cancelled), then stops in the order above.
     public func run() async throws {
         var stages: [Stage] = []
@@ -209,6 +217,9 @@ public final class Agent: Sendable {
         }
         let workers = workers
         add("action workers", start: {}, stop: { workers.stop() })
+        if let aiWorkers = ai?.workers {
+            add("ai workers", start: {}, stop: { aiWorkers.stop() })
+        }
         if let uplink {
             // Started early and stopped late: after the pipeline's last frames are spooled, it
             // gets a few seconds to deliver them; what it cannot stays in the spool.
