@@ -156,9 +156,9 @@ struct AIActionSpec: Sendable {
                 for (name, text) in members.members {
                     if let e = expression(text, path: "fallback.expression.\(name)", problems: &problems) { compiled.append((name, e)) }
                 }
-                if let schema, case .object(let properties, _) = schema {
-                    for p in properties where !members.keys.contains(p.name) {
-                        problems.append(ConfigProblem(path: "fallback.expression", message: "the rule gives no '\(p.name)', which the schema declares"))
+                if let schema, case .object(let properties, let required) = schema {
+                    for name in required where !members.keys.contains(name) {
+                        problems.append(ConfigProblem(path: "fallback.expression", message: "the rule gives no '\(name)', which the schema requires"))
                     }
                     for key in members.keys where !properties.contains(where: { $0.name == key }) {
                         problems.append(ConfigProblem(path: "fallback.expression.\(key)", message: "'\(key)' is not in the schema"))

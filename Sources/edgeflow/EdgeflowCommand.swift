@@ -13,7 +13,7 @@ struct EdgeflowCommand: AsyncParsableCommand {
         abstract: "Edge agent for Linux gateways: GPIO and Modbus acquisition, Flux flows, durable uplink.",
         subcommands: [
             RunCommand.self, CheckCommand.self, DoctorCommand.self, FlowCommand.self, ModbusCommand.self, SpoolCommand.self,
-            UplinkCommand.self, VersionCommand.self,
+            UplinkCommand.self, AICommand.self, VersionCommand.self,
         ]
     )
 
