@@ -56,7 +56,8 @@ struct AIActionHandler: FlowActionHandler {
         redacted = Set(config.sources.flatMap(\.redactedPoints))
         var reachable: [String: [String]] = [:]
         for path in AIReachability.paths(apps: config.apps.filter(\.enabled).map(\.document)) {
-            if let output = path.output { reachable["\(path.appId)/\(path.aiAction.actionId)", default: []].append(output) }
+            let key = "\(path.appId)/\(path.aiAction.actionId)"
+            if let output = path.output, reachable[key]?.contains(output) != true { reachable[key, default: []].append(output) }
         }
         reachableOutputs = reachable
         self.outputs = outputs

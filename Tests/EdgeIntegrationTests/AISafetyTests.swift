@@ -190,3 +190,44 @@ func sha256Hex(_ text: String) -> String {
     process.waitUntilExit()
     return String(String(decoding: output.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self).prefix(64))
 }
+
+/// docs/safety.md S4, the `hold` and `safe-state` fallbacks.
+struct AIFallbackFormTests {
+    /// `hold` repeats the last valid output (marked as fallback); without one the action fails
+    /// and nothing is republished.
+    @Test func holdRepeatsTheLastValidOutput() async throws {
+        let dir = try TemporaryDirectory(prefix: "edgeflow-ai-hold")
+        let fake = try await FakeOpenAI(in: dir, mode: "error")
+        let config = try AITestApp.write(in: dir, endpoint: fake.base, fallback: #""hold""#)
+        let none = FlowTester.run(file: config, injections: [#"boiler={"temp": 95}"#], live: true, logger: Logger(label: "t"))
+        #expect(none.output.contains("boiler/judge  [in] failed (fallback-unavailable): no earlier valid output to hold"), "\(none.output)")
+        // One run of flow test: the first answer is valid, then the endpoint fails.
+        try fake.set(#"{"sequence": ["valid", "error"], "content": {"alarm": true, "reason": "hot"}}"#)
+        let report = FlowTester.run(
+            file: config, injections: [#"boiler={"temp": 95}"#, #"boiler={"temp": 20}"#], live: true, logger: Logger(label: "t"))
+        #expect(report.output.contains(#"-> [verdict]: {"output":{"alarm":true,"reason":"hot"},"source":"model""#), "\(report.output)")
+        #expect(report.output.contains(#"-> [verdict]: {"output":{"alarm":true,"reason":"hot"},"source":"fallback","latencyMs":"#), "\(report.output)")
+        #expect(report.output.contains(#""reason":"http-status: HTTP 500"#))
+    }
+
+    /// `safe-state` drives every output the ai result can reach to its safe value.
+    @Test func safeStateDrivesTheReachableOutputsToTheirSafeValues() async throws {
+        let dir = try TemporaryDirectory(prefix: "edgeflow-ai-safe")
+        let fake = try await FakeOpenAI(in: dir)
+        let config = try AITestApp.write(
+            in: dir, endpoint: fake.base, endpointExtra: "      breaker_failures: 100", fallback: #""safe-state""#, interval: "200ms")
+        let agent = try PeerProcess.start(EdgeflowBinary.path, ["run", "--config", config], log: dir.file("agent.log"))
+        let raised = await eventually(timeout: .seconds(10)) { readTextFile(dir.file("agent.log")).contains("output alarm (GPIO27) = 1") }
+        #expect(raised, "the model's verdict raised the alarm")
+        try fake.set(#"{"mode": "error"}"#)
+        let safe = await eventually(timeout: .seconds(10)) {
+            let log = readTextFile(dir.file("agent.log"))
+            guard let up = log.range(of: "output alarm (GPIO27) = 1") else { return false }
+            return log[up.upperBound...].contains("output alarm (GPIO27) = 0")
+        }
+        #expect(safe, "\(readTextFile(dir.file("agent.log")))")
+        agent.terminate()
+        let reasons = AITestApp.audit(dir).compactMap { $0["reason"] as? String }
+        #expect(reasons.contains("http-status: HTTP 500: {\"error\": {\"message\": \"internal error\"}}; outputs driven to their safe values: alarm"), "\(reasons)")
+    }
+}

@@ -13,15 +13,17 @@ POST .../chat/completions according to its mode:
   ratelimit   429 with Retry-After: <retryAfter> (default 2)
   stall       waits <stall> seconds (default 5) before answering validly
   drop        closes the connection without answering
+A "sequence" list of modes is used up one per request before "mode" applies again.
 Every request is appended to the file named by argv[1] (if given) as one JSON line
 {"path", "headers", "body"}; GET /stats gives {"requests": n, "mode": ...}.
-POST /control {"mode": ..., "content": ..., "retryAfter": ..., "stall": ...} switches behaviour.
+POST /control {"mode": ..., "sequence": [...], "content": ..., "retryAfter": ..., "stall": ...} switches behaviour.
 """
 import json, os, re, sys, threading, time
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 LOG = sys.argv[1] if len(sys.argv) > 1 else None
-state = {"mode": os.environ.get("MODE", "valid"), "content": None, "retryAfter": 2, "stall": 5.0, "requests": 0}
+state = {"mode": os.environ.get("MODE", "valid"), "content": None, "retryAfter": 2, "stall": 5.0, "requests": 0,
+         "sequence": []}
 lock = threading.Lock()
 
 
@@ -73,6 +75,8 @@ class Handler(BaseHTTPRequestHandler):
         with lock:
             state["requests"] += 1
             mode, content, retry, stall = state["mode"], state["content"], state["retryAfter"], state["stall"]
+            if state["sequence"]:
+                mode = state["sequence"].pop(0)
             if LOG:
                 with open(LOG, "a") as f:
                     f.write(json.dumps({"path": self.path, "headers": dict(self.headers.items()),
