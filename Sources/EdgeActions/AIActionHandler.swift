@@ -90,18 +90,8 @@ struct AIActionHandler: FlowActionHandler {
         }
     }
 
-    /// `value` with every member named in `redacted` replaced by `"[redacted]"`, at any depth.
-    func redact(_ value: JSONValue) -> JSONValue {
-        guard !redacted.isEmpty else { return value }
-        switch value {
-        case .object(let o):
-            return .object(JSONObject(o.members.map { member in
-                (key: member.key, value: redacted.contains(member.key) ? .string("[redacted]") : redact(member.value))
-            }))
-        case .array(let items): return .array(items.map(redact))
-        default: return value
-        }
-    }
+    /// `value` with every member named in `redacted` masked, at any depth.
+    func redact(_ value: JSONValue) -> JSONValue { value.redacting(redacted) }
 }
 
 /// Per-action state kept between runs: compiled specs and the last valid output (`hold`).

@@ -150,7 +150,8 @@ public final class Agent: Sendable {
             logger: logger)
         let recorder = SpoolRecorder(
             spool: spool, sources: sources, recordFrames: settings.recordFrames,
-            syncIntervalNanoseconds: settings.syncIntervalNanoseconds, clock: clock
+            syncIntervalNanoseconds: settings.syncIntervalNanoseconds, clock: clock,
+            redacted: Set(config.sources.flatMap(\.redactedPoints))
         ) { error in
             logger.error("a frame could not be spooled", metadata: ["error": "\(error)"])
         }

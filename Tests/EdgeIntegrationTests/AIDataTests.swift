@@ -112,4 +112,40 @@ struct AIDataTests {
         #expect(a.stderr.contains("actions[0].config.data.temp: write the expression without ${...}"))
         #expect(a.stderr.contains("actions[0].config.schema.properties.alarm.type: type must be one of"))
     }
+
+    /// S8 for the uplink: a redacted point is left out of every uplinked frame, and masked in
+    /// harvested messages, while the other points still arrive.
+    @Test func redactedPointsAreNeverUplinked() async throws {
+        let dir = try TemporaryDirectory(prefix: "edgeflow-redact-uplink")
+        let sink = try await UplinkTests.Sink(in: dir)
+        _ = try dir.write(
+            "app.json",
+            """
+            {"appId": "keep", "channels": [{"channelId": "in"}],
+             "eventSources": [{"id": "tank", "type": "device", "source": "tank", "channelId": "in"}],
+             "actions": [{"actionId": "archive", "channelId": "in", "type": "harvest", "config": {}}]}
+            """)
+        let config = try dir.write(
+            "config.yaml",
+            """
+            agent: {data_dir: \(dir.path)/data, view: log}
+            boards_dir: \(EdgeflowBinary.root)/boards
+            board: sim
+            sources:
+              - id: tank
+                type: simulated
+                interval: 100ms
+                points:
+                  - {name: level, waveform: constant, value: 42}
+                  - {name: badge, waveform: constant, value: 987654, redact: true}
+            apps: [app.json]
+            uplink: {transport: http, url: "http://127.0.0.1:\(sink.port)/ingest", batch_interval: 300ms, encoder: json}
+            """)
+        let run = try EdgeflowBinary.run(["run", "--config", config], timeout: 2)
+        #expect(run.status == 0, "\(run.stderr)")
+        let received = readTextFile(sink.log)
+        #expect(received.contains("\"level\""), "frames arrived: \(received.prefix(300))")
+        #expect(received.contains("[redacted]"), "harvested messages carry the marker")
+        #expect(!received.contains("987654"))
+    }
 }
