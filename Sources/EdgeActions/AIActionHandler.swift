@@ -15,12 +15,15 @@ public struct AIResources: Sendable {
     public var workers: BlockingWorkers
     /// Where each run is recorded; nil only in tests that do not audit.
     public var audit: AIAuditLog?
+    /// The agent's data directory: the approval queue lives under it.
+    public var dataDir: String
 
     /// Bundles the resources.
-    public init(endpoints: AIEndpoints, workers: BlockingWorkers, audit: AIAuditLog?) {
+    public init(endpoints: AIEndpoints, workers: BlockingWorkers, audit: AIAuditLog?, dataDir: String) {
         self.endpoints = endpoints
         self.workers = workers
         self.audit = audit
+        self.dataDir = dataDir
     }
 
     /// Endpoints, workers (one per allowed concurrent call, at most 8, 64 jobs queued) and the
@@ -30,7 +33,7 @@ public struct AIResources: Sendable {
         let threads = min(8, max(1, (config.ai?.endpoints ?? []).reduce(0) { $0 + $1.concurrency }))
         return AIResources(
             endpoints: endpoints, workers: try BlockingWorkers(count: threads, limit: 64, name: "ai-worker"),
-            audit: try AIAuditLog(directory: config.agent.dataDir))
+            audit: try AIAuditLog(directory: config.agent.dataDir), dataDir: config.agent.dataDir)
     }
 }
 
@@ -43,6 +46,8 @@ struct AIActionHandler: FlowActionHandler {
     let redacted: Set<String>
     /// Per `app/action`: the outputs its result can reach, for `safe-state`.
     let reachableOutputs: [String: [String]]
+    /// Per `app/action`: where its result is republished (`app/channel`), for approved results.
+    let targets: [String: String]
     /// nil when only checking.
     let outputs: OutputController?
     /// nil when only checking.
@@ -60,6 +65,15 @@ struct AIActionHandler: FlowActionHandler {
             if let output = path.output, reachable[key]?.contains(output) != true { reachable[key, default: []].append(output) }
         }
         reachableOutputs = reachable
+        var targets: [String: String] = [:]
+        for app in config.apps where app.enabled {
+            for action in app.document.actions where action.type == "ai" {
+                if let out = action.output, out.enabled, let channel = out.channelId?.text {
+                    targets["\(app.document.appId)/\(action.actionId)"] = "\(app.document.appId)/\(channel)"
+                }
+            }
+        }
+        self.targets = targets
         self.outputs = outputs
         self.ai = ai
         self.clock = clock

@@ -40,6 +40,7 @@ struct AIActionSpec: Sendable {
 
     static let keys = [
         "endpoint", "prompt", "data", "respondAsJson", "schema", "timeoutSeconds", "maxStringLength", "fallback", "approval",
+        "approvalDeadlineSeconds",
     ]
 
     var endpoint: String
@@ -51,6 +52,10 @@ struct AIActionSpec: Sendable {
     var timeoutNanoseconds: Int64
     var maxStringLength: Int
     var fallback: Fallback
+    /// `approval: required`: a model's answer waits for a person (docs/safety.md S7).
+    var approvalRequired = false
+    /// How long a held answer may be approved, in ms.
+    var approvalDeadlineMilliseconds: Int64 = 300_000
 
     /// Reads `config`; `endpoints` are the configured endpoint names. Problems have paths
     /// relative to the config.
@@ -133,15 +138,26 @@ struct AIActionSpec: Sendable {
             }
         }
         let fallback = parseFallback(o["fallback"], schema: schema, problems: &problems)
-        if let a = o["approval"] {
-            problems.append(ConfigProblem(
-                path: "approval", message: "approval '\(a.stringValue ?? a.compactJSON)' is not available in this build",
-                hint: "human approval of ai results is not built yet; remove the key"))
+        var approval = false
+        switch o["approval"] {
+        case nil, .string("none")?: break
+        case .string("required")?: approval = true
+        default: problems.append(ConfigProblem(path: "approval", message: "approval must be required or none"))
+        }
+        var deadline: Int64 = 300_000
+        if let d = o["approvalDeadlineSeconds"] {
+            if let n = d.numberValue, n >= 1, n <= 604_800 { deadline = Int64(n * 1000) } else {
+                problems.append(ConfigProblem(path: "approvalDeadlineSeconds", message: "approvalDeadlineSeconds must be a number from 1 to 604800"))
+            }
+            if !approval { problems.append(ConfigProblem(path: "approvalDeadlineSeconds", message: "approvalDeadlineSeconds needs approval: required")) }
         }
         guard problems.isEmpty else { return (nil, problems) }
-        return (AIActionSpec(
+        var spec = AIActionSpec(
             endpoint: endpoint, prompt: prompt, data: data, respondAsJson: respondAsJson, schema: schema, schemaText: o["schema"],
-            timeoutNanoseconds: timeout, maxStringLength: maxString, fallback: fallback), [])
+            timeoutNanoseconds: timeout, maxStringLength: maxString, fallback: fallback)
+        spec.approvalRequired = approval
+        spec.approvalDeadlineMilliseconds = deadline
+        return (spec, [])
     }
 
     private static func parseFallback(_ value: JSONValue?, schema: OutputSchema?, problems: inout [ConfigProblem]) -> Fallback {

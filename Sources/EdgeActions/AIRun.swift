@@ -60,6 +60,20 @@ struct AIRun: Sendable {
         var output: JSONValue = .null
         var reason: String?
         switch outcome {
+        case .success(let answer) where spec.approvalRequired && ai != nil:
+            // docs/safety.md S7: the answer waits for a person; nothing moves until then.
+            handler.memory.remember(key, answer)
+            output = answer
+            source = "pending"
+            switch hold(answer, latency: latency, data: data) {
+            case .success(let message):
+                reason = message
+                result = .failure(FlowActionFailure(kind: "pending-approval", message: message))
+            case .failure(let failure):
+                source = "none"
+                reason = failure.message
+                result = .failure(failure)
+            }
         case .success(let answer):
             handler.memory.remember(key, answer)
             output = answer
@@ -79,6 +93,35 @@ struct AIRun: Sendable {
         }
         audit(source: source, output: output, reason: reason, latency: latency, data: data)
         return result
+    }
+
+    /// Writes the pending decision: the model's result, and the fallback's to apply on a
+    /// rejection or at the deadline (computed now, from the same message).
+    private func hold(_ answer: JSONValue, latency: Int64, data: JSONValue) -> Result<String, FlowActionFailure> {
+        guard let ai else { return .failure(FlowActionFailure(kind: "unavailable", message: "no approval queue in this mode")) }
+        let now = handler.clock.wallNanoseconds() / 1_000_000
+        var fallbackResult: JSONValue = .null
+        var safeOutputs: [String] = []
+        switch spec.fallback {
+        case .safeState: safeOutputs = handler.reachableOutputs[key] ?? []
+        case .none: break
+        case .expression, .hold:
+            if case .success(let value) = fallback(after: AIFailure(.other, "not approved")) {
+                fallbackResult = shape(value, source: "fallback", latency: 0, reason: nil)
+            }
+        }
+        let decision = PendingDecision(
+            id: ApprovalQueue.newID(), app: invocation.appId, action: invocation.actionId, target: handler.targets[key],
+            createdMilliseconds: now, deadlineMilliseconds: now + spec.approvalDeadlineMilliseconds, inputs: data,
+            approved: shape(answer, source: "model", latency: latency, reason: nil), fallback: fallbackResult,
+            safeOutputs: safeOutputs)
+        do {
+            try ApprovalQueue.add(decision, dataDir: ai.dataDir)
+        } catch {
+            return .failure(FlowActionFailure(kind: "io", message: "the decision could not be held: \(error)"))
+        }
+        let until = UTCDate.format(decision.deadlineMilliseconds) ?? "\(decision.deadlineMilliseconds)"
+        return .success("decision \(decision.id) waits for approval until \(until) (edgeflow approve \(decision.id))")
     }
 
     private func fallback(after failure: AIFailure) -> Result<JSONValue, FlowActionFailure> {

@@ -43,6 +43,8 @@ public final class Agent: Sendable {
     private let workers: BlockingWorkers
     /// The `ai` actions' endpoints, workers and audit log; nil without an `ai` section.
     private let ai: AIResources?
+    /// Applies people's decisions on held ai results; nil without an `ai` section.
+    private let approvals: AIApprovalWatcher?
     /// Sends the spool to the configured endpoint; nil without an `uplink` section.
     private let uplink: UplinkRunner?
     private let modbusOwners: [ModbusBusOwner]
@@ -88,6 +90,11 @@ public final class Agent: Sendable {
             throw AgentError(message: diagnostics.map(\.description).joined(separator: "\n"))
         }
         let engine = FlowEngine(flows: flows, clock: clock, logger: logger) { wake.signal() }
+        let controller = outputs
+        approvals = ai.map {
+            AIApprovalWatcher(
+                dataDir: $0.dataDir, postBox: engine.postBox, outputs: controller, audit: $0.audit, clock: clock, logger: logger)
+        }
         engine.onTrace = { trace in
             if let line = view.describe(trace) { onActivity(line) }
         }
@@ -236,6 +243,10 @@ public final class Agent: Sendable {
         add("outputs", start: { outputs.driveAllSafe() }, stop: { outputs.driveAllSafe() })
         let pipeline = pipeline
         add("pipeline", start: { try pipeline.start() }, stop: { pipeline.stop() })
+        if let approvals {
+            // After the pipeline starts (it applies what the watcher posts), stopped before it.
+            add("ai approvals", start: { try approvals.start() }, stop: { approvals.stop() })
+        }
         for source in sources {
             add("\(source.sourceName) acquisition", start: { source.startAcquisition() }, stop: { source.stopAcquisition() })
         }

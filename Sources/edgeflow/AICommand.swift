@@ -35,12 +35,7 @@ struct AIAuditCommand: ParsableCommand {
     }
 
     func run() throws {
-        let compilation = ConfigCompiler.compile(file: config)
-        guard let agent = compilation.config else {
-            for d in compilation.diagnostics { printError(d.description) }
-            throw ExitCode(2)
-        }
-        let directory = agent.agent.dataDir
+        let directory = try dataDirectory(of: config)
         let read: (records: [JSONValue], skipped: Int)
         do {
             read = try AIAuditLog.last(last, in: directory)

@@ -13,7 +13,8 @@ struct EdgeflowCommand: AsyncParsableCommand {
         abstract: "Edge agent for Linux gateways: GPIO and Modbus acquisition, Flux flows, durable uplink.",
         subcommands: [
             RunCommand.self, CheckCommand.self, DoctorCommand.self, FlowCommand.self, ModbusCommand.self, SpoolCommand.self,
-            UplinkCommand.self, AICommand.self, VersionCommand.self,
+            UplinkCommand.self, AICommand.self, ApprovalsCommand.self, DecideCommand.self, RejectCommand.self,
+            VersionCommand.self,
         ]
     )
 

@@ -65,9 +65,9 @@ enum AITestApp {
     static func write(
         in dir: TemporaryDirectory, endpoint: String, endpointExtra: String = "", fallback: String? = #"{"expression": {"alarm": "payload.temp > 90"}}"#,
         temp: Double = 95, interval: String = "100ms", extraPoints: String = "", data: String = #"{"temp": "payload.temp"}"#,
-        timeoutSeconds: Double = 2
+        timeoutSeconds: Double = 2, actionExtra: String = ""
     ) throws -> String {
-        let fallbackMember = fallback.map { #", "fallback": \#($0)"# } ?? ""
+        let fallbackMember = (fallback.map { #", "fallback": \#($0)"# } ?? "") + actionExtra
         _ = try dir.write(
             "app.json",
             """
