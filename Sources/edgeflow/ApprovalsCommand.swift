@@ -57,13 +57,18 @@ struct DecideCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "approve", abstract: "Approve a held ai result: the running agent applies it.")
 
+    @OptionGroup var decision: DecisionOptions
+
+    func run() throws { try recordDecision(.approve, id: decision.id, config: decision.config) }
+}
+
+/// What `approve` and `reject` take.
+struct DecisionOptions: ParsableArguments {
     @Argument(help: "The decision id from 'edgeflow approvals'.")
     var id: String
 
     @Option(name: .shortAndLong, help: "The config file.")
     var config: String
-
-    func run() throws { try recordDecision(.approve, id: id, config: config) }
 }
 
 /// Records `verdict` on the held decision `id` of `config`'s agent.
@@ -91,11 +96,7 @@ struct RejectCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "reject", abstract: "Reject a held ai result: the running agent applies the fallback.")
 
-    @Argument(help: "The decision id from 'edgeflow approvals'.")
-    var id: String
+    @OptionGroup var decision: DecisionOptions
 
-    @Option(name: .shortAndLong, help: "The config file.")
-    var config: String
-
-    func run() throws { try recordDecision(.reject, id: id, config: config) }
+    func run() throws { try recordDecision(.reject, id: decision.id, config: decision.config) }
 }
