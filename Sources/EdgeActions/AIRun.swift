@@ -61,8 +61,8 @@ struct AIRun: Sendable {
         var reason: String?
         switch outcome {
         case .success(let answer) where spec.approvalRequired && ai != nil:
-            // docs/safety.md S7: the answer waits for a person; nothing moves until then.
-            handler.memory.remember(key, answer)
+            // docs/safety.md S7: the answer waits for a person; nothing moves until then, and
+            // `hold` does not repeat an answer nobody approved.
             output = answer
             source = "pending"
             switch hold(answer, latency: latency, data: data) {
