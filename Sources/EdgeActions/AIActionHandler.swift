@@ -26,11 +26,13 @@ public struct AIResources: Sendable {
         self.dataDir = dataDir
     }
 
-    /// Endpoints, workers (one per allowed concurrent call, at most 8, 64 jobs queued) and the
-    /// audit log under `config.agent.dataDir`.
+    /// Endpoints, workers and the audit log under `config.agent.dataDir`. One worker per allowed
+    /// concurrent call, plus two, so that while every endpoint has its limit in flight a request
+    /// over the limit still reaches its endpoint's check at once and is refused (the fallback
+    /// applies) instead of waiting; at most 16 threads, 64 jobs queued.
     public static func make(config: AgentConfig, clock: any EdgeClock, logger: Logger) throws -> AIResources {
         let endpoints = AIEndpoints(config: config.ai, clock: clock, logger: logger)
-        let threads = min(8, max(1, (config.ai?.endpoints ?? []).reduce(0) { $0 + $1.concurrency }))
+        let threads = min(16, 2 + (config.ai?.endpoints ?? []).reduce(0) { $0 + $1.concurrency })
         return AIResources(
             endpoints: endpoints, workers: try BlockingWorkers(count: threads, limit: 64, name: "ai-worker"),
             audit: try AIAuditLog(directory: config.agent.dataDir), dataDir: config.agent.dataDir)

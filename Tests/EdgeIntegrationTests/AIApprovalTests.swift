@@ -73,3 +73,24 @@ struct AIApprovalTests {
         #expect((record?["output"] as? [String: Any])?["alarm"] as? Bool == true)
     }
 }
+
+/// `edgeflow reject`: the fallback's result is published instead of the model's.
+struct AIRejectionTests {
+    @Test func aRejectedAnswerIsReplacedByTheFallback() async throws {
+        let dir = try TemporaryDirectory(prefix: "edgeflow-ai-reject")
+        let fake = try await FakeOpenAI(in: dir)
+        try fake.set(#"{"content": {"alarm": false, "reason": "model"}}"#)
+        let config = try AITestApp.write(
+            in: dir, endpoint: fake.base, fallback: #"{"expression": {"alarm": "payload.temp > 90"}}"#, interval: "1h",
+            actionExtra: #", "approval": "required""#)
+        let agent = try PeerProcess.start(EdgeflowBinary.path, ["run", "--config", config], log: dir.file("agent.log"))
+        let held = await eventually(timeout: .seconds(10)) { !ApprovalQueue.pending(dataDir: "\(dir.path)/data").isEmpty }
+        let id = try #require(held ? ApprovalQueue.pending(dataDir: "\(dir.path)/data").first?.id : nil)
+        let reject = try EdgeflowBinary.run(["reject", id, "--config", config])
+        #expect(reject.stdout.contains("\(id): rejected"), "\(reject.stdout) \(reject.stderr)")
+        let raised = await eventually(timeout: .seconds(10)) { readTextFile(dir.file("agent.log")).contains("output alarm (GPIO27) = 1") }
+        #expect(raised, "the fallback (temp above 90) raised the alarm: \(readTextFile(dir.file("agent.log")))")
+        agent.terminate()
+        #expect(AITestApp.audit(dir).contains { $0["approval"] as? String == id && $0["reason"] as? String == "rejected by a person" })
+    }
+}

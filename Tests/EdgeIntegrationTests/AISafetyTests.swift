@@ -231,3 +231,34 @@ struct AIFallbackFormTests {
         #expect(reasons.contains("http-status: HTTP 500: {\"error\": {\"message\": \"internal error\"}}; outputs driven to their safe values: alarm"), "\(reasons)")
     }
 }
+
+/// docs/safety.md S2: an endpoint's concurrency limit refuses a request on the gateway while
+/// another is in flight.
+struct AIConcurrencyTests {
+    @Test func theConcurrencyLimitRefusesLocally() async throws {
+        let dir = try TemporaryDirectory(prefix: "edgeflow-ai-concurrency")
+        let fake = try await FakeOpenAI(in: dir, mode: "stall")
+        try fake.set(#"{"stall": 1}"#)
+        let rule = #"{"expression": {"alarm": "false"}}"#
+        let schema = #"{"type": "object", "properties": {"alarm": {"type": "boolean"}, "reason": {"type": "string"}}, "required": ["alarm"]}"#
+        func judge(_ id: String) -> String {
+            #"{"actionId": "\#(id)", "channelId": "in", "type": "ai", "config": {"prompt": "Judge.", "data": {"t": "payload.temp"}, "schema": \#(schema), "fallback": \#(rule)}}"#
+        }
+        _ = try dir.write(
+            "app.json", #"{"appId": "two", "channels": [{"channelId": "in"}], "actions": [\#(judge("first")), \#(judge("second"))]}"#)
+        let config = try dir.write(
+            "config.yaml",
+            """
+            agent: {data_dir: \(dir.path)/data}
+            boards_dir: \(EdgeflowBinary.root)/boards
+            board: sim
+            apps: [app.json]
+            ai: {url: "\(fake.base)", model: m, concurrency: 1}
+            """)
+        let report = FlowTester.run(file: config, injections: [#"in={"temp": 1}"#], live: true, logger: Logger(label: "t"))
+        #expect(report.exitCode == 0, "\(report.errors)")
+        #expect(fake.requests().count == 1)
+        let reasons = AITestApp.audit(dir).compactMap { $0["reason"] as? String }
+        #expect(reasons == ["concurrency: 1 request(s) already in flight"], "\(reasons)")
+    }
+}
