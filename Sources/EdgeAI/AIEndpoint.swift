@@ -1,6 +1,6 @@
 public import EdgeConfig
 public import EdgeCore
-public import EdgeUplink
+import EdgeUplink
 public import Logging
 import Synchronization
 
