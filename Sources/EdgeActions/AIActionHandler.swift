@@ -17,6 +17,8 @@ public struct AIResources: Sendable {
     public var audit: AIAuditLog?
     /// The agent's data directory: the approval queue lives under it.
     public var dataDir: String
+    /// Set when the agent stops: queued requests are not sent any more.
+    let stopping = StopFlag()
 
     /// Bundles the resources.
     public init(endpoints: AIEndpoints, workers: BlockingWorkers, audit: AIAuditLog?, dataDir: String) {
@@ -108,6 +110,22 @@ struct AIActionHandler: FlowActionHandler {
 
     /// `value` with every member named in `redacted` masked, at any depth.
     func redact(_ value: JSONValue) -> JSONValue { value.redacting(redacted) }
+}
+
+/// A flag set once, read from any thread.
+final class StopFlag: Sendable {
+    private let flag = Atomic<Bool>(false)
+    func set() { flag.store(true, ordering: .releasing) }
+    var isSet: Bool { flag.load(ordering: .acquiring) }
+}
+
+extension AIResources {
+    /// Stops the AI workers: requests still queued are concluded without being sent (their
+    /// fallback is recorded), requests in flight finish within their timeout.
+    public func stop() {
+        stopping.set()
+        workers.stop()
+    }
 }
 
 /// Per-action state kept between runs: compiled specs and the last valid output (`hold`).

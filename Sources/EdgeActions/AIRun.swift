@@ -22,6 +22,9 @@ struct AIRun: Sendable {
     }
 
     func perform() -> ActionResult {
+        if ai?.stopping.isSet == true {
+            return conclude(.failure(AIFailure(.other, "the agent is stopping; the request was not sent")), data: .null)
+        }
         // The model sees only the `data` values, computed from redacted messages (S8).
         let masked = EvaluationEnvironment(
             payload: handler.redact(invocation.payload), context: invocation.context,

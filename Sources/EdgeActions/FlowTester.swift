@@ -77,7 +77,7 @@ public enum FlowTester {
         }
         defer {
             resources?.workers.stop()
-            resources?.ai?.workers.stop()
+            resources?.ai?.stop()
         }
         var registry = AgentCompiler.actionRegistry(config: config, resources: resources, clock: clock, logger: logger)
         // Without --live an ai action answers with its fallback and never calls the model.

@@ -225,8 +225,8 @@ public final class Agent: Sendable {
         }
         let workers = workers
         add("action workers", start: {}, stop: { workers.stop() })
-        if let aiWorkers = ai?.workers {
-            add("ai workers", start: {}, stop: { aiWorkers.stop() })
+        if let ai {
+            add("ai workers", start: {}, stop: { ai.stop() })
         }
         if let uplink {
             // Started early and stopped late: after the pipeline's last frames are spooled, it
