@@ -27,12 +27,13 @@ public final class AIAuditLog: Sendable {
     /// `directory/ai-audit.jsonl`.
     public static func file(in directory: String) -> String { directory + "/ai-audit.jsonl" }
 
-    /// Appends one record.
-    public func append(_ record: JSONValue) throws(FileError) {
+    /// Appends one record; with `sync` false (a caller that must not wait for the disk) the
+    /// record is written but not synced, so a power cut in the next seconds may lose it.
+    public func append(_ record: JSONValue, sync: Bool = true) throws(FileError) {
         let line = Array((record.compactJSON + "\n").utf8)
         try lock.withLock { _ throws(FileError) in
             if Self.size(path) + line.count > maxBytes { try rotate() }
-            try Self.appendSynced(path, line)
+            try Self.append(path, line, sync: sync)
         }
     }
 
@@ -65,7 +66,7 @@ public final class AIAuditLog: Sendable {
         return stat(path, &info) == 0 ? Int(info.st_size) : 0
     }
 
-    private static func appendSynced(_ path: String, _ bytes: [UInt8]) throws(FileError) {
+    private static func append(_ path: String, _ bytes: [UInt8], sync: Bool) throws(FileError) {
         var fd: Int32
         repeat { fd = open(path, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0o640) } while fd < 0 && errno == EINTR
         guard fd >= 0 else { throw FileError(operation: "open", path: path, errno: errno) }
@@ -79,6 +80,6 @@ public final class AIAuditLog: Sendable {
             }
             offset += n
         }
-        if fdatasync(fd) != 0 { throw FileError(operation: "fdatasync", path: path, errno: errno) }
+        if sync, fdatasync(fd) != 0 { throw FileError(operation: "fdatasync", path: path, errno: errno) }
     }
 }

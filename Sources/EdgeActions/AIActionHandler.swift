@@ -99,12 +99,12 @@ struct AIActionHandler: FlowActionHandler {
         guard let ai else {
             // A dry run (`flow test` without --live): the model is not called, the fallback
             // shows what the app does without it.
-            complete(run.conclude(.failure(AIFailure(.other, "dry run: the model is not called")), data: .null))
+            complete(run.conclude(.failure(AIFailure(.other, "dry run: the model is not called")), data: .null, onEngineThread: true))
             return
         }
         if !ai.workers.submit({ complete(run.perform()) }) {
             // Every AI worker is busy and the queue is full: the fallback applies at once.
-            complete(run.conclude(.failure(AIFailure(.concurrency, "the ai worker queue is full")), data: .null))
+            complete(run.conclude(.failure(AIFailure(.concurrency, "the ai worker queue is full")), data: .null, onEngineThread: true))
         }
     }
 

@@ -56,7 +56,9 @@ struct AIRun: Sendable {
     }
 
     /// Turns the call's outcome into the action's result, applying the fallback on failure.
-    func conclude(_ outcome: Result<JSONValue, AIFailure>, data: JSONValue) -> ActionResult {
+    /// `onEngineThread`: called where nothing may wait for the disk (the audit record is
+    /// written but not synced).
+    func conclude(_ outcome: Result<JSONValue, AIFailure>, data: JSONValue, onEngineThread: Bool = false) -> ActionResult {
         let latency = max(0, handler.clock.monotonicNanoseconds() - started) / 1_000_000
         let result: ActionResult
         var source = "model"
@@ -94,7 +96,7 @@ struct AIRun: Sendable {
                 result = .failure(refusal)
             }
         }
-        audit(source: source, output: output, reason: reason, latency: latency, data: data)
+        audit(source: source, output: output, reason: reason, latency: latency, data: data, sync: !onEngineThread)
         return result
     }
 
@@ -171,7 +173,7 @@ struct AIRun: Sendable {
         ]))
     }
 
-    private func audit(source: String, output: JSONValue, reason: String?, latency: Int64, data: JSONValue) {
+    private func audit(source: String, output: JSONValue, reason: String?, latency: Int64, data: JSONValue, sync: Bool) {
         guard let ai, let log = ai.audit else { return }
         let model = ai.endpoints.endpoint(named: spec.endpoint)?.config.model ?? ""
         let record = JSONValue.object(JSONObject([
@@ -183,7 +185,7 @@ struct AIRun: Sendable {
             ("latencyMs", .number(Double(latency))),
         ]))
         do {
-            try log.append(record)
+            try log.append(record, sync: sync)
         } catch {
             handler.logger.error("ai audit record not written", metadata: ["error": "\(error)"])
         }
