@@ -32,4 +32,16 @@ struct AuditAndDigestTests {
         }
         #expect(!Files.exists("\(dir.path)/ai-audit.jsonl.3"))
     }
+
+    @Test func aTornLastLineIsSkippedAndCounted() throws {
+        let dir = try TemporaryDirectory(prefix: "edgeflow-audit-torn")
+        let log = try AIAuditLog(directory: dir.path)
+        try log.append(["n": 1])
+        // A power cut in the middle of a write leaves part of a line.
+        _ = try dir.write("ai-audit.jsonl", readTextFile(log.path) + "{\"n\": 2, \"outp")
+        let read = try AIAuditLog.last(10, in: dir.path)
+        #expect(read.records == [["n": 1]])
+        #expect(read.skipped == 1)
+    }
 }
+
