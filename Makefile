@@ -43,14 +43,20 @@ build: deps
 release: deps
 	$(SWIFT) build -c release --static-swift-stdlib
 
-# The demo uplinks to a local ingest endpoint on 127.0.0.1:18080 (nothing leaves the machine);
-# what it accepted is in demo-data/ingest.jsonl. Stopping the agent stops the endpoint too.
+# The demo uplinks to a local ingest endpoint on 127.0.0.1:18080 and asks a fake
+# OpenAI-compatible endpoint on 127.0.0.1:18081 to judge the boiler (nothing leaves the
+# machine); what they received is in demo-data/ingest.jsonl and demo-data/ai-requests.jsonl.
+# demo-data/fake-ai.pid lets you stop the AI endpoint to watch the fallback take over.
+# Stopping the agent stops both endpoints too.
 DEMO_SINK_PORT ?= 18080
+DEMO_AI_PORT ?= 18081
 demo: build
 	@mkdir -p demo-data
 	@SINK_PORT=$(DEMO_SINK_PORT) python3 Tests/EdgeIntegrationTests/peers/uplink_sink.py demo-data/ingest.jsonl \
 		> demo-data/sink.log 2>&1 & sink=$$!; \
-	trap 'kill $$sink 2>/dev/null' EXIT INT TERM; \
+	PORT=$(DEMO_AI_PORT) python3 Tests/EdgeIntegrationTests/peers/fake_openai.py demo-data/ai-requests.jsonl \
+		> demo-data/fake-ai.log 2>&1 & ai=$$!; echo $$ai > demo-data/fake-ai.pid; \
+	trap 'kill $$sink $$ai 2>/dev/null' EXIT INT TERM; \
 	$$($(SWIFT) build --show-bin-path)/edgeflow run --config $(CONFIG)
 
 check: build

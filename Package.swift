@@ -61,9 +61,11 @@ let package = Package(
             swiftSettings: swiftSettings
         ),
         .target(name: "EdgePipeline", dependencies: ["EdgeCore", "EdgeConfig", "EdgeFlux", log], swiftSettings: swiftSettings),
+        // The ai action's client and bounds: chat completions over EdgeUplink's libcurl client.
+        .target(name: "EdgeAI", dependencies: ["EdgeCore", "EdgeConfig", "EdgeUplink", log], swiftSettings: swiftSettings),
         .target(
             name: "EdgeActions",
-            dependencies: ["EdgeCore", "EdgeConfig", "EdgeFlux", "EdgePipeline", "EdgeUplink", log],
+            dependencies: ["EdgeCore", "EdgeConfig", "EdgeFlux", "EdgePipeline", "EdgeUplink", "EdgeAI", log],
             swiftSettings: swiftSettings
         ),
         .target(
@@ -76,7 +78,7 @@ let package = Package(
             name: "EdgeAgent",
             dependencies: [
                 "EdgeCore", "EdgeFlux", "EdgeConfig", "ModbusModel", "EdgeModbus", "EdgePipeline", "EdgeActions",
-                "EdgeSimulation", "EdgeGPIO", "EdgeUplink", log, lifecycle, unixSignals,
+                "EdgeSimulation", "EdgeGPIO", "EdgeUplink", "EdgeAI", log, lifecycle, unixSignals,
             ],
             swiftSettings: swiftSettings
         ),
@@ -84,7 +86,7 @@ let package = Package(
             name: "edgeflow",
             dependencies: [
                 "EdgeAgent", "EdgeActions", "EdgeConfig", "EdgeCore", "EdgeFlux", "EdgeGPIO", "ModbusModel", "EdgeModbus",
-                "EdgeUplink", argumentParser, log,
+                "EdgeUplink", "EdgeAI", argumentParser, log,
             ],
             swiftSettings: swiftSettings
         ),
@@ -108,6 +110,7 @@ let package = Package(
             dependencies: ["EdgePipeline", "EdgeConfig", "EdgeFlux", "EdgeCore", "EdgeTestSupport", log],
             swiftSettings: swiftSettings
         ),
+        .testTarget(name: "EdgeAITests", dependencies: ["EdgeAI", "EdgeConfig", "EdgeCore", "EdgeUplink", "EdgeTestSupport", log], swiftSettings: swiftSettings),
         .testTarget(
             name: "EdgeActionsTests",
             dependencies: ["EdgeActions", "EdgePipeline", "EdgeConfig", "EdgeFlux", "EdgeCore", "EdgeTestSupport", log],
@@ -126,7 +129,7 @@ let package = Package(
             name: "EdgeIntegrationTests",
             dependencies: [
                 "EdgeAgent", "EdgeActions", "EdgePipeline", "ModbusModel", "EdgeModbus", "EdgeConfig", "EdgeUplink",
-                "EdgeCore", "EdgeTestSupport", log,
+                "EdgeAI", "EdgeCore", "EdgeTestSupport", log,
             ],
             exclude: ["peers"],
             swiftSettings: swiftSettings

@@ -20,12 +20,15 @@ public struct ActionResources: Sendable {
     public var recorder: any Recorder
     /// Outputs behind their envelopes.
     public var outputs: OutputController
+    /// What `ai` actions run on; nil when the config has no `ai` section.
+    public var ai: AIResources?
 
     /// Bundles the resources.
-    public init(workers: BlockingWorkers, recorder: any Recorder, outputs: OutputController) {
+    public init(workers: BlockingWorkers, recorder: any Recorder, outputs: OutputController, ai: AIResources? = nil) {
         self.workers = workers
         self.recorder = recorder
         self.outputs = outputs
+        self.ai = ai
     }
 }
 
@@ -55,11 +58,14 @@ public enum AgentCompiler {
                 id: $0.id, resourceType: $0.resourceType,
                 pointNames: $0.resourceType == "gpio" ? ["line", "name", "value", "edge"] : $0.pointNames)
         }
-        return FlowCompiler.compile(apps: config.apps.filter(\.enabled).map(\.document), sources: sources, handlers: registry)
+        let apps = config.apps.filter(\.enabled).map(\.document)
+        let (flows, diagnostics) = FlowCompiler.compile(apps: apps, sources: sources, handlers: registry)
+        // docs/safety.md S4: an ai result that can reach an actuator needs a fallback.
+        let unsafe = AIReachability.check(apps: apps)
+        return (unsafe.isEmpty ? flows : nil, diagnostics + unsafe)
     }
 
-    /// Every action type this build can run. `ai` is not among them yet: an app that uses it
-    /// is refused at compile time rather than run without its safety machinery.
+    /// Every action type this build can run.
     public static func actionRegistry(
         config: AgentConfig, resources: ActionResources?, clock: any EdgeClock, logger: Logger
     ) -> FlowActionRegistry {
@@ -69,6 +75,8 @@ public enum AgentCompiler {
         registry.register("harvest", HarvestHandler(workers: resources?.workers, recorder: resources?.recorder, clock: clock))
         registry.register("gpio-write", OutputWriteHandler(outputs: config.outputs, controller: resources?.outputs, modbus: false))
         registry.register("modbus-write", OutputWriteHandler(outputs: config.outputs, controller: resources?.outputs, modbus: true))
+        registry.register(
+            "ai", AIActionHandler(config: config, outputs: resources?.outputs, ai: resources?.ai, clock: clock, logger: logger))
         return registry
     }
 }

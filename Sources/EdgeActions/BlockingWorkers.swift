@@ -11,12 +11,12 @@ public final class BlockingWorkers: Sendable {
     private let threads = Mutex<[OwnerThread]>([])
     private let limit: Int
 
-    /// Creates `count` worker threads with room for `limit` queued jobs.
-    public init(count: Int, limit: Int = 1024) throws(FileError) {
+    /// Creates `count` worker threads named `name` with room for `limit` queued jobs.
+    public init(count: Int, limit: Int = 1024, name: String = "action-worker") throws(FileError) {
         self.limit = limit
         var started: [OwnerThread] = []
         for _ in 0..<max(1, count) {
-            started.append(try OwnerThread(name: "action-worker") { [self] in run() })
+            started.append(try OwnerThread(name: name) { [self] in run() })
         }
         threads.withLock { $0 = started }
     }

@@ -72,14 +72,19 @@ public enum FlowTester {
                 let outputs = OutputController(outputs: config.outputs, drivers: drivers, clock: clock, logger: logger)
                 let recorder = try RecordFile(
                     directory: config.agent.dataDir, sources: config.sources.map { ($0.id, $0.pointNames) })
-                resources = ActionResources(workers: try BlockingWorkers(count: 2), recorder: recorder, outputs: outputs)
+                let ai = config.ai == nil ? nil : try AIResources.make(config: config, clock: clock, logger: logger)
+                resources = ActionResources(workers: try BlockingWorkers(count: 2), recorder: recorder, outputs: outputs, ai: ai)
             } catch {
                 return Report(output: "", errors: "error: \(error)", exitCode: 1)
             }
         }
-        defer { resources?.workers.stop() }
+        defer {
+            resources?.workers.stop()
+            resources?.ai?.stop()
+        }
         var registry = AgentCompiler.actionRegistry(config: config, resources: resources, clock: clock, logger: logger)
-        if !live { registry = registry.replacingForDryRun(dryRun) }
+        // Without --live an ai action answers with its fallback and never calls the model.
+        if !live { registry = registry.replacingForDryRun(dryRun, keeping: ["republish", "log", "ai"]) }
         let inFlight = InFlight()
         registry = inFlight.wrapping(registry)
         let (flows, flowDiagnostics) = AgentCompiler.compileFlows(config: config, registry: registry)
@@ -131,7 +136,7 @@ public enum FlowTester {
         let stats = engine.stats
         let ran = stats.actions.reduce(0) { $0 + $1.ran }
         let failed = stats.actions.reduce(0) { $0 + $1.failed }
-        out.append("\(ran) action run\(ran == 1 ? "" : "s"), \(failed) failed\(live ? "" : " (dry run: webhook, slack, harvest, gpio-write and modbus-write did not act; --live runs them)")")
+        out.append("\(ran) action run\(ran == 1 ? "" : "s"), \(failed) failed\(live ? "" : " (dry run: webhook, slack, harvest, gpio-write and modbus-write did not act and ai answered with its fallback; --live runs them)")")
         let json = JSONValue.object(JSONObject([
             (key: "injections", value: .array(injected)), (key: "actionsRan", value: .number(Double(ran))),
             (key: "actionsFailed", value: .number(Double(failed))), (key: "dryRun", value: .bool(!live)),

@@ -1,3 +1,4 @@
+public import EdgeAI
 public import EdgeConfig
 public import EdgeCore
 public import Logging
@@ -60,6 +61,13 @@ public final class Agent: Sendable {
         ) { request in
             StatusRoutes.status(request, board: board, reload: { control.reload() })
         }
+        if config.ai != nil {
+            // The ai section follows the running generation's endpoints (a reload rebuilds them);
+            // pending approvals are read from their queue under data_dir.
+            board.provide(.ai) { control.snapshot.generation?.ai?.endpoints.snapshot().json }
+            let dataDir = config.agent.dataDir
+            board.provide(.approvals) { .array(ApprovalQueue.pending(dataDir: dataDir).map(\.json)) }
+        }
         metricsServer = config.agent.metrics.map { address in
             ControlServer(endpoint: .tcp(address), label: "metrics endpoint", logger: logger) { request in
                 StatusRoutes.metrics(request, board: board)
@@ -77,6 +85,12 @@ public final class Agent: Sendable {
         // systemd lists several directories separated by colons when the unit asks for several.
         if let first = runtime?.split(separator: ":").first, !first.isEmpty { return "\(first)/edgeflow.sock" }
         return config.agent.dataDir + "/edgeflow.sock"
+    }
+
+    /// The AI endpoints' circuit states and budget use now (docs/ai.md, "Status"); empty
+    /// without an `ai` section.
+    public func aiStatus() -> AIStatusSnapshot {
+        control.snapshot.generation?.ai?.endpoints.snapshot() ?? AIStatusSnapshot(endpoints: [])
     }
 
     /// Adds a section to the status document (docs/status.md reserves `ai` and `approvals`):

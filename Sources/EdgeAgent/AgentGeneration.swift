@@ -1,3 +1,4 @@
+import EdgeAI
 import EdgeActions
 import EdgeConfig
 import EdgeCore
@@ -31,6 +32,10 @@ final class AgentGeneration: Sendable {
     let gpioOwners: [GPIOChipOwner]
     private let sharedModbusThreads: [ModbusOwnerThread]
     private let workers: BlockingWorkers
+    /// The `ai` actions' endpoints, workers and audit log; nil without an `ai` section.
+    let ai: AIResources?
+    /// Applies people's decisions on held ai results; nil without an `ai` section.
+    private let approvals: AIApprovalWatcher?
     /// Readies the recorder for this generation's sources; run as its first start step.
     private let bindRecorder: @Sendable () -> Void
 
@@ -71,14 +76,27 @@ final class AgentGeneration: Sendable {
         } catch {
             throw AgentError(message: "\(error)")
         }
-        let resources = ActionResources(workers: workers, recorder: recorder, outputs: outputs)
+        do {
+            ai = config.ai == nil ? nil : try AIResources.make(config: config, clock: clock, logger: logger)
+        } catch {
+            workers.stop()
+            throw AgentError(message: "\(error)")
+        }
+        let resources = ActionResources(workers: workers, recorder: recorder, outputs: outputs, ai: ai)
         let registry = AgentCompiler.actionRegistry(config: config, resources: resources, clock: clock, logger: logger)
         let (flows, diagnostics) = AgentCompiler.compileFlows(config: config, registry: registry)
         guard let flows else {
             workers.stop()
+            ai?.stop()
             throw AgentError(message: diagnostics.map(\.description).joined(separator: "\n"))
         }
         let engine = FlowEngine(flows: flows, clock: clock, logger: logger) { wake.signal() }
+        let controller = outputs
+        approvals = ai.map {
+            AIApprovalWatcher(
+                dataDir: $0.dataDir, postBox: engine.postBox, outputs: controller, audit: $0.audit, clock: clock,
+                logger: logger)
+        }
         engine.onTrace = { trace in
             if let line = view.describe(trace) { onActivity(line) }
         }
@@ -103,6 +121,9 @@ final class AgentGeneration: Sendable {
         add("recorder", start: bindRecorder, stop: {})
         let workers = workers
         add("action workers", start: {}, stop: { workers.stop() })
+        if let ai {
+            add("ai workers", start: {}, stop: { ai.stop() })
+        }
         let shared = sharedModbusThreads
         add("modbus tcp threads", start: {}, stop: { for thread in shared { thread.shutdown() } })
         // A chip owner requests its output lines at their values from the start: the safe value,
@@ -123,6 +144,10 @@ final class AgentGeneration: Sendable {
             stop: { outputs.driveSafe(except: stopKeeping()) })
         let pipeline = pipeline
         add("pipeline", start: { try pipeline.start() }, stop: { pipeline.stop() })
+        if let approvals {
+            // After the pipeline starts (it applies what the watcher posts), stopped before it.
+            add("ai approvals", start: { try approvals.start() }, stop: { approvals.stop() })
+        }
         for source in sources {
             add(
                 "\(source.sourceName) acquisition", start: { source.startAcquisition() },

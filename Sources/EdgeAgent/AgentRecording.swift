@@ -42,7 +42,8 @@ enum AgentRecording: Sendable {
             let settings = config.uplink
             let recorder = SpoolRecorder(
                 spool: spool, sources: sources, recordFrames: settings?.recordFrames ?? true,
-                syncIntervalNanoseconds: settings?.syncIntervalNanoseconds ?? 1_000_000_000, clock: clock
+                syncIntervalNanoseconds: settings?.syncIntervalNanoseconds ?? 1_000_000_000, clock: clock,
+                redacted: Set(config.sources.flatMap(\.redactedPoints))
             ) { error in
                 logger.error("a frame could not be spooled", metadata: ["error": "\(error)"])
             }

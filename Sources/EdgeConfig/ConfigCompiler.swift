@@ -121,15 +121,8 @@ public enum ConfigCompiler {
                 }
             }
         }
-        // Validated, then refused where this build cannot honour them (MQTT, the ai step): a
-        // config that asks for them must not pass as if it ran.
         let uplink = f["uplink"].flatMap { SectionDecoder.uplink($0, baseDir: baseDir, reader: &reader) }
-        let ai = f["ai"].flatMap { SectionDecoder.ai($0, reader: &reader) }
-        if let node = f["ai"] {
-            reader.bag.error(
-                node.location, "ai", "the ai step is not available in this build",
-                hint: "remove the section; apps cannot use the ai action yet")
-        }
+        let ai = f["ai"].flatMap { AIDecoder.decode($0, baseDir: baseDir, reader: &reader) }
         guard let agent, let (board, boardFile) = boardAndFile else { return nil }
         return AgentConfig(
             file: file, agent: agent, board: board, boardFile: boardFile, buses: busOrder, sources: sources, outputs: outputs, apps: apps,

@@ -23,7 +23,7 @@ public struct AgentConfig: Sendable {
     public var apps: [AppConfig]
     /// Uplink settings (validated; transports arrive with the uplink issue).
     public var uplink: UplinkConfig?
-    /// AI endpoint settings (validated; the ai action arrives with its own issue).
+    /// AI endpoints for `ai` actions.
     public var ai: AIConfig?
 }
 
@@ -140,6 +140,8 @@ public struct SimulatedPoint: Sendable, Equatable {
     public var waveform: Waveform
     /// Unit for display (`degC`).
     public var unit: String?
+    /// Masked before any AI call (docs/safety.md S8).
+    public var redact: Bool = false
 
     /// Signal shapes a simulated point can follow.
     public enum Waveform: Sendable, Equatable {
@@ -352,18 +354,73 @@ public struct UplinkConfig: Sendable {
     public var spoolMaxAgeNanoseconds: Int64?
 }
 
-/// AI endpoint settings.
+/// The `ai:` section (docs/ai.md): the chat-completions endpoints `ai` actions may call.
 public struct AIConfig: Sendable {
-    /// Endpoint URL.
+    /// The endpoints, in config order; names are unique.
+    public var endpoints: [AIEndpointConfig]
+}
+
+/// One OpenAI-compatible chat-completions endpoint and its bounds (docs/safety.md S2, S3).
+public struct AIEndpointConfig: Sendable, Equatable {
+    /// Where the API key comes from. The key itself is never kept in the config, so it cannot
+    /// end up in a summary, a log line or a status answer.
+    public enum KeySource: Sendable, Equatable {
+        /// No key (local servers).
+        case none
+        /// A file holding the key (trailing newline trimmed), read at each request.
+        case file(String)
+        /// An environment variable holding the key.
+        case environment(String)
+    }
+
+    /// The name `ai` actions use in `config.endpoint`.
+    public var name: String
+    /// The request URL (`.../chat/completions`), built from the configured base URL.
     public var url: String
-    /// Default timeout in nanoseconds.
+    /// The model asked for.
+    public var model: String
+    /// The API key's source.
+    public var key: KeySource
+    /// Whole-request timeout, in nanoseconds.
     public var timeoutNanoseconds: Int64
-    /// Requests per minute.
+    /// `max_tokens` of each request.
+    public var maxTokens: Int
+    /// Requests in flight at most; more are refused locally.
+    public var concurrency: Int
+    /// Requests per minute at most; more are refused locally.
     public var requestsPerMinute: Int
-    /// Requests per day.
+    /// Requests per UTC day at most; more are refused locally.
     public var requestsPerDay: Int
-    /// Consecutive failures that open the circuit breaker.
+    /// Consecutive failures that open the circuit.
     public var breakerFailures: Int
+    /// First pause before a half-open probe, in nanoseconds; doubles after each failed probe.
+    public var breakerBackoffNanoseconds: Int64
+    /// Longest pause between probes, in nanoseconds.
+    public var breakerMaxBackoffNanoseconds: Int64
+    /// CA bundle for the endpoint, if not the system's.
+    public var caFile: String?
+
+    /// Creates endpoint settings with the documented defaults.
+    public init(
+        name: String, url: String, model: String, key: KeySource = .none, timeoutNanoseconds: Int64 = 10_000_000_000,
+        maxTokens: Int = 256, concurrency: Int = 2, requestsPerMinute: Int = 10, requestsPerDay: Int = 1000,
+        breakerFailures: Int = 3, breakerBackoffNanoseconds: Int64 = 30_000_000_000,
+        breakerMaxBackoffNanoseconds: Int64 = 600_000_000_000, caFile: String? = nil
+    ) {
+        self.name = name
+        self.url = url
+        self.model = model
+        self.key = key
+        self.timeoutNanoseconds = timeoutNanoseconds
+        self.maxTokens = maxTokens
+        self.concurrency = concurrency
+        self.requestsPerMinute = requestsPerMinute
+        self.requestsPerDay = requestsPerDay
+        self.breakerFailures = breakerFailures
+        self.breakerBackoffNanoseconds = breakerBackoffNanoseconds
+        self.breakerMaxBackoffNanoseconds = breakerMaxBackoffNanoseconds
+        self.caFile = caFile
+    }
 }
 
 extension SourceConfig {
@@ -371,6 +428,15 @@ extension SourceConfig {
     public var pointDeadbands: [Double?] {
         if case .modbus(_, let device) = kind { return device.points.map(\.deadband) }
         return Array(repeating: nil, count: pointNames.count)
+    }
+
+    /// Names of the points marked `redact: true` (docs/safety.md S8): masked before any AI call.
+    public var redactedPoints: [String] {
+        switch kind {
+        case .modbus(_, let device): device.points.filter(\.redact).map(\.name)
+        case .simulated(let device): device.points.filter(\.redact).map(\.name)
+        case .gpio: []
+        }
     }
 
     /// Whether any point is text (a Modbus `string(n)`), which flows receive as strings.

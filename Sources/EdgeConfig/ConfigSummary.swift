@@ -55,7 +55,17 @@ extension AgentConfig {
             out.append("  " + d.appId.padding(12) + "\(a.path): \(d.channels.count) channels, \(d.eventSources.count) event sources, \(d.actions.count) actions\(a.enabled ? "" : " (disabled)")")
         }
         row("uplink", uplink.map { "\($0.transport) \($0.url), batches every \(Quantity.formatDuration($0.batchIntervalNanoseconds)), spool cap \(Quantity.formatSize($0.spoolMaxBytes))" } ?? "none (frames are recorded in agent.data_dir/records.jsonl)")
-        row("ai", ai.map { "\($0.url), timeout \(Quantity.formatDuration($0.timeoutNanoseconds)), \($0.requestsPerMinute)/min, \($0.requestsPerDay)/day, breaker after \($0.breakerFailures) failures" } ?? "none")
+        // The key's source is named (file or variable), never the key.
+        row("ai", ai.map { "\($0.endpoints.count) endpoint(s)" } ?? "none")
+        for e in ai?.endpoints ?? [] {
+            let key: String
+            switch e.key {
+            case .none: key = "no key"
+            case .file(let path): key = "key from file \(path)"
+            case .environment(let name): key = "key from $\(name)"
+            }
+            out.append("  " + e.name.padding(12) + "\(e.url) model \(e.model), \(key), timeout \(Quantity.formatDuration(e.timeoutNanoseconds)), \(e.concurrency) in flight, \(e.requestsPerMinute)/min, \(e.requestsPerDay)/day, breaker after \(e.breakerFailures) failures")
+        }
         return out.joined(separator: "\n")
     }
 }

@@ -166,7 +166,7 @@ enum ModbusDecoder {
     }
 
     static func decodePoint(_ node: YAMLNode, _ path: String, base: Int, reader: inout NodeReader) -> ModbusPoint? {
-        let allowed = ["name", "space", "address", "type", "order", "scale", "offset", "unit", "deadband"]
+        let allowed = ["name", "space", "address", "type", "order", "scale", "offset", "unit", "deadband", "redact"]
         guard let f = reader.fields(node, path, allowed: allowed) else { return nil }
         let name = reader.require(f, "name", in: node, path).flatMap { reader.identifier($0, join(path, "name")) }
         var space: ModbusSpace?
@@ -202,10 +202,13 @@ enum ModbusDecoder {
         let offset = f["offset"].flatMap { reader.number($0, join(path, "offset")) } ?? 0
         let unit = f["unit"].flatMap { reader.string($0, join(path, "unit")) }
         let deadband = f["deadband"].flatMap { reader.number($0, join(path, "deadband"), in: 0...1e15) }
+        let redact = f["redact"].flatMap { reader.bool($0, join(path, "redact")) } ?? false
         guard let name, let space, let address else { return nil }
-        return ModbusPoint(
+        var point = ModbusPoint(
             name: name, space: space, address: ModbusAddress(UInt16(address)), type: type, order: order, scale: scale,
             offset: offset, unit: unit, deadband: deadband)
+        point.redact = redact
+        return point
     }
 
     /// 0-based by default. With `address_base: 1`, both plain 1-based numbers and the

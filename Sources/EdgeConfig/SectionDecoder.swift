@@ -4,8 +4,7 @@ import EdgeCore
     import Glibc
 #endif
 
-/// Decodes the `uplink:` and `ai:` sections. Their engines arrive with later issues; the
-/// settings are validated now so configs written today keep working.
+/// Decodes the `uplink:` section (the `ai:` section is `AIDecoder`).
 enum SectionDecoder {
     static func uplink(_ node: YAMLNode, baseDir: String, reader: inout NodeReader) -> UplinkConfig? {
         let path = "uplink"
@@ -154,21 +153,5 @@ enum SectionDecoder {
             spoolMaxAgeNanoseconds: f["spool_max_age"].flatMap {
                 reader.duration($0, "uplink.spool_max_age", in: 60_000_000_000...(3650 * 86_400_000_000_000))
             })
-    }
-
-    static func ai(_ node: YAMLNode, reader: inout NodeReader) -> AIConfig? {
-        let path = "ai"
-        let allowed = ["url", "timeout", "requests_per_minute", "requests_per_day", "breaker_failures"]
-        guard let f = reader.fields(node, path, allowed: allowed) else { return nil }
-        let url = reader.require(f, "url", in: node, path).flatMap { reader.string($0, "ai.url") }
-        if let url, let n = f["url"], !(url.hasPrefix("http://") || url.hasPrefix("https://")) {
-            reader.bag.error(n.location, "ai.url", "'\(url)' is not an http(s) URL")
-        }
-        let timeout = f["timeout"].flatMap { reader.duration($0, "ai.timeout", in: 100_000_000...120_000_000_000) } ?? 10_000_000_000
-        let rpm = f["requests_per_minute"].flatMap { reader.integer($0, "ai.requests_per_minute", in: 1...10_000) } ?? 10
-        let rpd = f["requests_per_day"].flatMap { reader.integer($0, "ai.requests_per_day", in: 1...10_000_000) } ?? 1000
-        let breaker = f["breaker_failures"].flatMap { reader.integer($0, "ai.breaker_failures", in: 1...100) } ?? 3
-        guard let url else { return nil }
-        return AIConfig(url: url, timeoutNanoseconds: timeout, requestsPerMinute: rpm, requestsPerDay: rpd, breakerFailures: breaker)
     }
 }

@@ -81,7 +81,7 @@ enum SourceDecoder {
     }
 
     static func decodeSimPoint(_ node: YAMLNode, _ path: String, reader: inout NodeReader) -> SimulatedPoint? {
-        let allowed = ["name", "waveform", "min", "max", "period", "value", "step", "unit"]
+        let allowed = ["name", "waveform", "min", "max", "period", "value", "step", "unit", "redact"]
         guard let f = reader.fields(node, path, allowed: allowed) else { return nil }
         let name = reader.require(f, "name", in: node, path).flatMap { reader.identifier($0, join(path, "name")) }
         let shapes = ["constant", "sine", "ramp", "square", "random-walk"]
@@ -119,8 +119,9 @@ enum SourceDecoder {
                 }
             }
         }
+        let redact = f["redact"].flatMap { reader.bool($0, join(path, "redact")) } ?? false
         guard let waveform else { return nil }
-        return SimulatedPoint(name: name, waveform: waveform, unit: unit)
+        return SimulatedPoint(name: name, waveform: waveform, unit: unit, redact: redact)
     }
 
     static func checkedRange(_ lo: Double, _ hi: Double, _ node: YAMLNode, _ path: String, _ reader: inout NodeReader) -> Bool {

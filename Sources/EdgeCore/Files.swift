@@ -51,6 +51,11 @@ public enum Files {
         access(path, F_OK) == 0
     }
 
+    /// Removes a file; a file that is already gone is not an error (nothing else is reported).
+    public static func remove(_ path: String) {
+        _ = unlink(path)
+    }
+
     /// Whether `path` is a directory.
     public static func isDirectory(_ path: String) -> Bool {
         var st = stat()

@@ -26,6 +26,9 @@ public final class FlowEngine {
     let clock: any EdgeClock
     let logger: Logger
     let inbox = FlowInbox()
+    /// Where other threads leave messages for the engine (`FlowPostBox.post`); they are entered
+    /// by `processCompletions`. Hand this, not the engine, to other threads.
+    public let postBox: FlowPostBox
     let wake: @Sendable () -> Void
     let actionStates: [FlowActionState]
     /// Device event sources by sample source index.
@@ -51,6 +54,7 @@ public final class FlowEngine {
         self.clock = clock
         self.logger = logger
         self.wake = wake
+        postBox = FlowPostBox(wake: wake)
         counters = FlowCounters(
             actions: flows.actions.map { FlowActionCounters(appId: $0.appId, actionId: $0.actionId, type: $0.type) })
         actionStates = flows.actions.map { _ in FlowActionState(capacity: flows.options.actionQueueCapacity) }
@@ -87,11 +91,19 @@ public final class FlowEngine {
             || actionStates.contains { $0.inFlight != nil || !$0.queue.isEmpty }
     }
 
-    /// Applies results posted by asynchronous handlers and routes their output. Call it from the
-    /// owner thread after `wake`.
+    /// Applies results posted by asynchronous handlers and routes their output, and enters the
+    /// messages given to `post`. Call it from the owner thread after `wake`.
     public func processCompletions() {
+        for message in postBox.take() {
+            do throws(FlowInjectError) {
+                try inject(target: message.target, payload: message.payload)
+            } catch {
+                logger.error("a posted message has no target", metadata: ["target": "\(message.target)", "error": "\(error)"])
+            }
+        }
         pump()
     }
+
 
     /// Starts a run by hand (`edgeflow flow inject`, `flow test`): `target` is an event source
     /// id or a channel id, optionally as `appId/id`. Event sources come first: each matching one
@@ -227,6 +239,32 @@ struct FlowCompletion: Sendable {
     var action: Int
     var token: UInt64
     var result: ActionResult
+}
+
+/// Messages for the engine from other threads: `post` enters `payload` into the channel (or
+/// event source) `target`, like `FlowEngine.inject`, when the engine's thread next calls
+/// `processCompletions` (woken at once). For results decided outside a run, such as an `ai`
+/// output a person approved.
+public final class FlowPostBox: Sendable {
+    private let items = Mutex<[(target: String, payload: JSONValue)]>([])
+    private let wake: @Sendable () -> Void
+
+    init(wake: @escaping @Sendable () -> Void) {
+        self.wake = wake
+    }
+
+    /// Queues the message and wakes the engine's thread.
+    public func post(target: String, payload: JSONValue) {
+        items.withLock { $0.append((target, payload)) }
+        wake()
+    }
+
+    func take() -> [(target: String, payload: JSONValue)] {
+        items.withLock { list in
+            defer { list = [] }
+            return list
+        }
+    }
 }
 
 /// Where asynchronous handlers leave results for the engine's thread.

@@ -7,11 +7,12 @@ public import EdgeCore
 /// Without the braces, so a recorder can put its own members (a sequence number) first.
 public enum RecordEncoding {
     /// The members of a frame's record; nil when the frame has nothing to report (every point
-    /// absent or held back by its deadband).
-    public static func frame(_ frame: FrameView, source: (id: String, points: [String])) -> String? {
+    /// absent or held back by its deadband). Points whose flag in `omit` is set are left out
+    /// (the uplink's redaction, docs/safety.md S8).
+    public static func frame(_ frame: FrameView, source: (id: String, points: [String]), omit: [Bool] = []) -> String? {
         var points = ""
         var quality = ""
-        for p in 0..<min(frame.count, source.points.count) where frame.reported[p] {
+        for p in 0..<min(frame.count, source.points.count) where frame.reported[p] && !(p < omit.count && omit[p]) {
             let q = frame.qualities[p]
             if q == .good {
                 if !points.isEmpty { points += "," }

@@ -46,6 +46,14 @@ public struct HTTPResponse: Sendable {
     public var body: [UInt8]
     /// True when the body was cut at `maxResponseBytes`.
     public var truncated: Bool
+
+    /// Creates a response (the client builds them; tests of answer readers too).
+    public init(status: Int, headers: [(name: String, value: String)], body: [UInt8], truncated: Bool) {
+        self.status = status
+        self.headers = headers
+        self.body = body
+        self.truncated = truncated
+    }
 }
 
 /// A failed transfer: timeout, refused connection, DNS failure, TLS problem, bad URL.

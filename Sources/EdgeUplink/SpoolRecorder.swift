@@ -15,15 +15,23 @@ public final class SpoolRecorder: Recorder {
     private let syncIntervalNanoseconds: Int64
     private let clock: any EdgeClock
     private let lastSync: Atomic<Int64>
+    /// Per source, per point: left out of the records (docs/safety.md S8).
+    private let omit: [[Bool]]
+    /// Member names masked in harvested messages.
+    private let redacted: Set<String>
 
     /// Records into `spool` for the given sources (ids and point names, in config order);
     /// with `recordFrames` false only harvested messages are spooled (`record: flows`).
-    /// `onFailure` hears about frames that could not be written (a full disk).
+    /// `onFailure` hears about frames that could not be written (a full disk). Points named in
+    /// `redacted` never reach the spool: frames leave them out, harvested messages carry
+    /// `"[redacted]"` in their place, so nothing marked `redact` is uplinked.
     public init(
         spool: Spool, sources: [(id: String, points: [String])], recordFrames: Bool = true,
         syncIntervalNanoseconds: Int64 = 1_000_000_000, clock: any EdgeClock = SystemClock(),
-        onFailure: @escaping @Sendable (String) -> Void
+        redacted: Set<String> = [], onFailure: @escaping @Sendable (String) -> Void
     ) {
+        omit = sources.map { source in source.points.map { redacted.contains($0) } }
+        self.redacted = redacted
         self.recordFrames = recordFrames
         self.syncIntervalNanoseconds = syncIntervalNanoseconds
         self.clock = clock
@@ -36,7 +44,9 @@ public final class SpoolRecorder: Recorder {
     public var lastSequence: UInt64 { spool.stats.lastSequence }
 
     public func record(_ frame: FrameView) {
-        guard recordFrames, frame.source < sources.count, let body = RecordEncoding.frame(frame, source: sources[frame.source]) else {
+        guard recordFrames, frame.source < sources.count,
+            let body = RecordEncoding.frame(frame, source: sources[frame.source], omit: omit[frame.source])
+        else {
             return
         }
         do {
@@ -48,7 +58,9 @@ public final class SpoolRecorder: Recorder {
 
     public func append(_ message: RecordedMessage) throws(RecorderError) -> UInt64 {
         do {
-            let sequence = try spool.append(Array(RecordEncoding.message(message).utf8))
+            var masked = message
+            masked.payload = message.payload.redacting(redacted)
+            let sequence = try spool.append(Array(RecordEncoding.message(masked).utf8))
             try spool.sync()
             return sequence
         } catch {

@@ -21,6 +21,8 @@ public struct ModbusPoint: Sendable, Hashable {
     public var unit: String?
     /// A new reading within this distance of the last reported one is not a change; nil reports all.
     public var deadband: Double?
+    /// Masked before any AI call (docs/safety.md S8); the config marks it with `redact: true`.
+    public var redact: Bool = false
 
     /// Creates a point; defaults are the identity transform and the type's default order.
     public init(

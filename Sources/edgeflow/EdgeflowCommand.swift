@@ -19,7 +19,8 @@ struct EdgeflowCommand: AsyncParsableCommand {
             """,
         subcommands: [
             RunCommand.self, CheckCommand.self, DoctorCommand.self, FlowCommand.self, GPIOCommand.self, ModbusCommand.self,
-            SpoolCommand.self, UplinkCommand.self, StatusCommand.self, ReloadCommand.self, VersionCommand.self,
+            SpoolCommand.self, UplinkCommand.self, StatusCommand.self, ReloadCommand.self, AICommand.self,
+            ApprovalsCommand.self, DecideCommand.self, RejectCommand.self, VersionCommand.self,
         ]
     )
 
