@@ -79,7 +79,7 @@ public struct HTTPError: Error, Sendable, CustomStringConvertible {
 /// they belong on an owner thread (an action worker, the uplink thread), never on Swift's
 /// cooperative pool. One client per thread: a curl handle is not thread-safe.
 public final class HTTPClient {
-    private let handle: UnsafeMutableRawPointer
+    let handle: UnsafeMutableRawPointer
 
     private static let globalInit: Bool = curl_global_init(Int(CURL_GLOBAL_DEFAULT)) == CURLE_OK
 

@@ -57,6 +57,7 @@ enum Doctor {
                 checks += boardChecks(config.board)
                 checks += serialChecks(config)
                 checks.append(dataDirectoryCheck(config.agent.dataDir))
+                checks += endpointChecks(config)
             } else {
                 checks.append(DoctorCheck(
                     name: "config", level: .fail,
@@ -203,5 +204,41 @@ enum Doctor {
         guard let text = try? Files.readText("/proc/device-tree/model", limit: 4096) else { return nil }
         let model = String(text.unicodeScalars.filter { $0 != "\0" && $0 != "\n" }.map(Character.init))
         return model.isEmpty ? nil : model
+    }
+
+    /// Whether the uplink and every AI endpoint can be reached: DNS, TCP and, for TLS schemes,
+    /// the handshake with certificate verification. Nothing is sent. An endpoint that is down is
+    /// a warning (data waits in the spool, the ai action uses its fallback); a certificate that
+    /// does not verify is a failure, since it will not fix itself.
+    static func endpointChecks(_ config: AgentConfig) -> [DoctorCheck] {
+        var targets: [(name: String, url: String, caFile: String?, proxy: String?)] = []
+        if let uplink = config.uplink { targets.append(("uplink endpoint", uplink.url, uplink.caFile, uplink.proxy)) }
+        for endpoint in config.ai?.endpoints ?? [] {
+            targets.append(("ai endpoint \(endpoint.name)", endpoint.url, endpoint.caFile, nil))
+        }
+        guard !targets.isEmpty else { return [] }
+        guard let client = try? HTTPClient() else {
+            return [DoctorCheck(name: "endpoints", level: .warn, detail: "libcurl could not be initialised; not checked")]
+        }
+        return targets.map { target in
+            let probe = client.probeConnection(url: target.url, caFile: target.caFile, proxy: target.proxy)
+            let what = probe.tls ? "DNS, TCP, TLS" : "DNS, TCP"
+            switch probe.stage {
+            case .connected:
+                return DoctorCheck(name: target.name, level: .pass, detail: "\(target.url) reachable (\(what))")
+            case .dns:
+                return DoctorCheck(
+                    name: target.name, level: .warn, detail: "\(target.url): name not resolved (\(probe.message ?? ""))",
+                    hint: "check DNS and the network (on a cellular gateway: the APN and the SIM)")
+            case .tcp:
+                return DoctorCheck(
+                    name: target.name, level: .warn, detail: "\(target.url): no TCP connection (\(probe.message ?? ""))",
+                    hint: "the endpoint is down or a firewall blocks the port; data waits in the spool meanwhile")
+            case .tls:
+                return DoctorCheck(
+                    name: target.name, level: .fail, detail: "\(target.url): TLS failed (\(probe.message ?? ""))",
+                    hint: "check the certificate (ca_file) and the clock: a gateway without RTC may think it is 1970")
+            }
+        }
     }
 }
