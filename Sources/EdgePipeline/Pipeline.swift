@@ -84,6 +84,7 @@ public final class Pipeline: @unchecked Sendable {
         let assembler = FrameAssembler(pointCounts: config.sources.map(\.pointNames.count)) { ring.droppedCount }
         let deadbands = DeadbandFilter(bands: config.sources.map(\.pointDeadbands))
         var levels: [[Double?]] = config.sources.map { Array(repeating: nil, count: $0.pointNames.count) }
+        var edgeLatency = LatencyHistogram()
         while true {
             loopCount.add(1, ordering: .relaxed)
             let stopping = stopFlag.load(ordering: .acquiring)
@@ -92,7 +93,7 @@ public final class Pipeline: @unchecked Sendable {
                 guard let source = assembler.add(sample) else { return }
                 let text = hasText[source] ? (texts.take(source: source, timestamp: sample.timestamp) ?? []) : []
                 assembler.withFrame(source: source, texts: text, deadbands: deadbands) { frame in
-                    deliver(frame, levels: &levels)
+                    deliver(frame, levels: &levels, edgeLatency: &edgeLatency)
                 }
                 delivered = true
             }
@@ -114,23 +115,28 @@ public final class Pipeline: @unchecked Sendable {
         }
         engine?.processCompletions()
         flushRecorder(durable: true)
+        if let p50 = edgeLatency.percentile(0.5), let p99 = edgeLatency.percentile(0.99) {
+            logger.info(
+                "gpio edge to flow engine",
+                metadata: ["edges": "\(edgeLatency.count)", "p50_us": "\(Int(p50))", "p99_us": "\(Int(p99))"])
+        }
     }
 
-    private func deliver(_ frame: FrameView, levels: inout [[Double?]]) {
+    private func deliver(_ frame: FrameView, levels: inout [[Double?]], edgeLatency: inout LatencyHistogram) {
         frameCount.add(1, ordering: .relaxed)
         if frame.source < activity.count {
             activity[frame.source].note(frame, monotonicNow: clock.monotonicNanoseconds())
         }
         recorder?.record(frame)
         onFrame(frame)
-        feedEngine(frame, levels: &levels)
+        feedEngine(frame, levels: &levels, edgeLatency: &edgeLatency)
     }
 
     /// Hands a frame to the flows: rows of numbers take the slot path; a GPIO line's change
     /// becomes an edge event `{"line", "name", "value", "edge"}` (its first level is not an edge,
     /// and the line's `edge` setting picks which edges are events); a source with string points
     /// takes the JSON path so its texts arrive as strings.
-    private func feedEngine(_ frame: FrameView, levels: inout [[Double?]]) {
+    private func feedEngine(_ frame: FrameView, levels: inout [[Double?]], edgeLatency: inout LatencyHistogram) {
         guard let engine else { return }
         if let inputs = gpio[frame.source] {
             // Points past the lines are pulse counts and rates: they ride along with their
@@ -154,6 +160,10 @@ public final class Pipeline: @unchecked Sendable {
                     payload["count"] = .number(frame.values[c])
                     payload["rate"] = .number(frame.values[c + 1])
                 }
+                // The frame carries the kernel's edge time: how long the edge took to reach the
+                // engine (performance.md P11), less the debounce wait the line asked for,
+                // recorded without allocating, logged at stop.
+                edgeLatency.record(nanoseconds: clock.wallNanoseconds() - frame.timestamp - line.debounceNanoseconds)
                 engine.handleDeviceEvent(source: frame.source, timestampNanoseconds: frame.timestamp, payload: .object(payload))
             }
             return

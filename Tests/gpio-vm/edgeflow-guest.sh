@@ -121,6 +121,10 @@ echo "TEST: ok a pulse counter counts rising edges, scaled"
 stop_agent TERM
 expect_eq "SIGTERM: the agent's last word on the relay" "$(grep 'output relay' /tmp/agent.out | tail -n 1)" "output relay (GPIO27) = 0"
 expect_has "SIGTERM: a clean stop" "$(cat /tmp/agent.out)" "edgeflow stopped"
+# The figure, not a check (tests never assert timings): kernel edge time to the flow engine.
+latency=$(sed -n 's/.*edges=\([0-9]*\) p50_us=\([0-9]*\) p99_us=\([0-9]*\).*gpio edge to flow engine.*/\1 edges: p50 \2 us, p99 \3 us/p' /tmp/agent.out)
+[ -n "$latency" ] || fail "the agent logged no edge latency: $(tail -n 5 /tmp/agent.out)"
+echo "TEST: figure kernel edge -> flow engine ($EDGEFLOW_API, TCG VM): $latency"
 
 start_agent /tmp/agent2.out
 sim_pull GPIO17 up
