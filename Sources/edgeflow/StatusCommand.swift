@@ -112,6 +112,19 @@ struct StatusTable {
                     + "\(int(uplink["acknowledgedRecords"])) records acknowledged"
                     + (uplink["lastError"].stringValue.map { ", last error: \($0)" } ?? ""))
         }
+        // The ai section (docs/ai.md): each endpoint's circuit and budget use.
+        for endpoint in array(status["ai"]["endpoints"]) {
+            let circuit = string(endpoint["circuit"])
+            let failure = endpoint["lastFailure"].stringValue.map { ", last failure: \($0)" } ?? ""
+            lines.append(
+                "ai       \(string(endpoint["name"])) circuit \(circuit == "closed" ? circuit : paint(circuit, "33")), "
+                    + "\(int(endpoint["consecutiveFailures"])) failures in a row, "
+                    + "\(int(endpoint["requestsLastMinute"]))/\(int(endpoint["requestsPerMinute"])) this minute, "
+                    + "\(int(endpoint["requestsToday"]))/\(int(endpoint["requestsPerDay"])) today\(failure)")
+        }
+        if case .array(let pending) = status["approvals"] {
+            lines.append("approval \(pending.count) decision\(pending.count == 1 ? "" : "s") waiting (edgeflow approvals)")
+        }
         if let reload = status["lastReload"].objectMessage {
             lines.append("reload   \(reload)")
         }

@@ -56,6 +56,14 @@ struct AISafetyTests {
         let agent = try PeerProcess.start(EdgeflowBinary.path, ["run", "--config", config], log: dir.file("agent.log"))
         let opened = await eventually(timeout: .seconds(10)) { readTextFile(dir.file("agent.log")).contains("ai circuit open") }
         #expect(opened, "\(readTextFile(dir.file("agent.log")))")
+        // `edgeflow status` shows the circuit (docs/status.md, the ai section).
+        func circuit() throws -> String? {
+            let r = try EdgeflowBinary.run(["status", "--config", config, "--json"])
+            let status = try JSONSerialization.jsonObject(with: Data(r.stdout.utf8)) as? [String: Any]
+            let endpoints = (status?["ai"] as? [String: Any])?["endpoints"] as? [[String: Any]]
+            return endpoints?.first?["circuit"] as? String
+        }
+        #expect(try ["open", "half-open"].contains(circuit() ?? ""), "the circuit is not closed while the endpoint fails")
         let refusedLocally = await eventually(timeout: .seconds(10)) {
             AITestApp.audit(dir).contains { ($0["reason"] as? String)?.hasPrefix("circuit-open:") == true }
         }
@@ -66,6 +74,8 @@ struct AISafetyTests {
             AITestApp.audit(dir).contains { $0["source"] as? String == "model" }
         }
         #expect(recovered)
+        let closedAgain = await eventually(timeout: .seconds(10)) { (try? circuit()) == "closed" }
+        #expect(closedAgain, "status shows the circuit closed once the endpoint answers")
         agent.terminate()
         let log = readTextFile(dir.file("agent.log"))
         #expect(log.contains("ai circuit half-open"), "\(log)")
