@@ -42,6 +42,8 @@ public final class GPIOChipOwner: FrameSource, OutputDriver, @unchecked Sendable
     private let acquiring = Atomic<Bool>(false)
     private let commands = Mutex<[(offset: Int, value: Int, done: @Sendable (Result<Void, OutputDriveError>) -> Void)]>([])
     private let counterSnapshot: Mutex<[GPIOLineCounters]>
+    /// Reads of the chip that failed: how many, the last one's text and wall time.
+    private let failures = Mutex<(count: UInt64, last: String?, at: Int64?)>((0, nil, nil))
     /// Values outputs are requested at instead of their safe value (a reload's kept outputs).
     private let adopted = Mutex<[String: Double]>([:])
     /// A self-pipe: write end pokes the owner thread out of poll(2), read end is polled.
@@ -262,6 +264,12 @@ public final class GPIOChipOwner: FrameSource, OutputDriver, @unchecked Sendable
         wake.signal()
     }
 
+    /// A failed read on the owner thread, for status (the loop has logged it).
+    func noteFailure(_ message: String) {
+        let now = clock.wallNanoseconds()
+        failures.withLock { $0 = ($0.count + 1, message, now) }
+    }
+
     func publishCounters() {
         counterSnapshot.withLock { snapshot in
             for (i, line) in lines.enumerated() {
@@ -278,5 +286,28 @@ extension GPIOChipOwner {
     func counterPoints(source: Int) -> [Int: Int] {
         if case .gpio(let inputs) = sources[source].kind { return inputs.counterPoints }
         return [:]
+    }
+}
+
+extension GPIOChipOwner: FrameSourceStatusReporting {
+    /// Per GPIO source on this chip: `ok`, or `failing` after a recent failed read; errors are failed
+    /// reads plus the events the kernel dropped (v2 sequence gaps), so lost edges show.
+    public func sourceStatuses() -> [FrameSourceStatus] {
+        let counters = lineCounters
+        let failed = failures.withLock { $0 }
+        let recentlyFailed = failed.at.map { clock.wallNanoseconds() - $0 < 60_000_000_000 } ?? false
+        var bySource: [Int: UInt64] = [:]
+        for (index, item) in plan.enumerated() where index < counters.count {
+            bySource[item.source, default: 0] += counters[index].sequenceGaps
+        }
+        return bySource.keys.sorted().map { source in
+            let gaps = bySource[source] ?? 0
+            let gapText = gaps > 0 ? "the kernel dropped \(gaps) edge event\(gaps == 1 ? "" : "s") (sequence gaps)" : nil
+            return FrameSourceStatus(
+                // A read that failed in the last minute makes the source `failing`; older ones
+                // stay counted and shown.
+                source: source, state: recentlyFailed ? "failing" : "ok", errors: failed.count + gaps,
+                lastError: failed.last ?? gapText, lastErrorAt: failed.at)
+        }
     }
 }

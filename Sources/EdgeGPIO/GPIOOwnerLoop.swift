@@ -104,6 +104,7 @@ struct OwnerLoop {
             _ = try owner.inputs?.readEvents(descriptor: fd, into: &events)
         } catch {
             owner.loopLogger.error("gpio event read failed", metadata: ["chip": "\(owner.label)", "error": "\(error)"])
+            owner.noteFailure("\(error)")
             return
         }
         guard deliver else { return }
@@ -157,6 +158,7 @@ struct OwnerLoop {
             return try owner.inputs?.values()
         } catch {
             owner.loopLogger.error("gpio read failed", metadata: ["chip": "\(owner.label)", "error": "\(error)"])
+            owner.noteFailure("\(error)")
             return nil
         }
     }

@@ -117,6 +117,9 @@ sim_pull GPIO22 down
 for i in 1 2 3 4; do sim_pull GPIO5 up; sleep 0.02; sim_pull GPIO5 down; sleep 0.02; done
 wait_for 'grep -q "\"water_count\":2" "$R"' 5 || fail "4 pulses x 0.5 never made water_count 2: $(grep water "$R" | tail -n 3)"
 echo "TEST: ok a pulse counter counts rising edges, scaled"
+status=$(as_user edge $E status --config /home/edge/agent.yaml) || fail "edgeflow status failed: $status"
+printf '%s\n' "$status" | grep -Eq '^contacts +gpio +ok ' || fail "status does not show contacts ok: $status"
+echo "TEST: ok edgeflow status shows the GPIO source ok"
 
 stop_agent TERM
 expect_eq "SIGTERM: the agent's last word on the relay" "$(grep 'output relay' /tmp/agent.out | tail -n 1)" "output relay (GPIO27) = 0"
