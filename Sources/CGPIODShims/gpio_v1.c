@@ -87,6 +87,14 @@ static int bias_flags(int bias) {
     }
 }
 
+/* Undoes a partial request and returns NULL with the errno of the call that failed. */
+static ef_gpio_request *release_keeping_errno(ef_gpio_request *r) {
+    int saved = errno;
+    ef_gpio_request_release(r);
+    errno = saved;
+    return NULL;
+}
+
 /* v1 requests lines one at a time (each edge line gets its own event fd); a failure releases
    what was already requested so the call is all or nothing. */
 ef_gpio_request *ef_gpio_request_inputs(ef_gpio_chip *chip, const char *consumer, const ef_gpio_input_spec *specs,
@@ -118,12 +126,8 @@ ef_gpio_request *ef_gpio_request_inputs(ef_gpio_chip *chip, const char *consumer
         if (specs[i].edge != EF_GPIO_EDGE_NONE) r->fds[i] = gpiod_line_event_get_fd(line);
     }
     return r;
-fail: {
-    int saved = errno;
-    ef_gpio_request_release(r);
-    errno = saved;
-    return NULL;
-}
+fail:
+    return release_keeping_errno(r);
 }
 
 ef_gpio_request *ef_gpio_request_outputs(ef_gpio_chip *chip, const char *consumer,
@@ -146,12 +150,8 @@ ef_gpio_request *ef_gpio_request_outputs(ef_gpio_chip *chip, const char *consume
         r->offsets[i] = specs[i].offset;
     }
     return r;
-fail: {
-    int saved = errno;
-    ef_gpio_request_release(r);
-    errno = saved;
-    return NULL;
-}
+fail:
+    return release_keeping_errno(r);
 }
 
 int ef_gpio_get_values(ef_gpio_request *request, int *values, size_t count) {
