@@ -93,10 +93,23 @@ deb: deps
 	$(call install_missing,$(DEB_PACKAGES))
 	BUILD=$(BUILD) SWIFT=$(SWIFT) packaging/build-deb.sh
 
+# docs/performance.md P1-P11: runs every benchmark (each prints its summary lines as it goes),
+# keeps going when one fails, and ends with one table of all targets (Benchmarks/report.py)
+# read from the whole output, which stays in Benchmarks/.build/bench.log. Each piece is named
+# with the ids it measures, so the table can say why an id has no figure. Exits non-zero only
+# when a piece failed, never because a target was missed.
+BENCH_LOG := Benchmarks/.build/bench.log
+# The sub-makes go through a variable so that `make -n bench` prints the recipe, not runs it.
+BENCH_MAKE = $(MAKE) --no-print-directory
 bench: deps
-	cd Benchmarks && $(SWIFT) package --allow-writing-to-package-directory benchmark --no-progress
-	$(MAKE) bench-agent
-	$(MAKE) bench-startup
+	@mkdir -p $(dir $(BENCH_LOG)); : > $(BENCH_LOG); set -o pipefail; \
+	piece() { local name=$$1 ids=$$2; shift 2; "$$@" 2>&1 | tee -a $(BENCH_LOG); \
+		echo "BENCH-RUN|$$name|$$?|$$ids" >> $(BENCH_LOG); }; \
+	piece "swift package benchmark" "P1 P2 P3 P8 P10 P11" \
+		bash -c 'cd Benchmarks && $(SWIFT) package --allow-writing-to-package-directory benchmark --no-progress'; \
+	piece "make bench-agent" "P4 P9" $(BENCH_MAKE) bench-agent; \
+	piece "make bench-startup" "P5 P6" $(BENCH_MAKE) bench-startup; \
+	python3 Benchmarks/report.py --docs docs/performance.md $(BENCH_LOG)
 
 # docs/performance.md P5 (stripped static binary vs an empty Swift program) and P6 (exec to
 # READY=1 on a notification socket, median of 20 runs).

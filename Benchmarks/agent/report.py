@@ -5,7 +5,8 @@ usage: report.py results.jsonl LABEL=BINARY [LABEL=BINARY ...]
 
 Prints one human-readable table (median and range over rounds, per binary) and then one line
 per figure in the P-line style of docs/performance.md: id, figure, unit, reference figure, ratio.
-The reference is the first binary; with one binary the lines carry no ratio.
+The reference is the first binary; with one binary the lines carry no ratio. Last, the same
+medians as BENCH| lines (P4, P9 and, with an uplink, P7) for the table of Benchmarks/report.py.
 """
 import json
 import sys
@@ -147,7 +148,68 @@ def main() -> int:
                   f"{n_rounds[label]} rounds, range {fmt(lo, digits)}-{fmt(hi, digits)}); "
                   f"reference {ref_label}: {fmt(rm, digits)} {unit} "
                   f"(range {fmt(rlo, digits)}-{fmt(rhi, digits)}); ratio {fmt(ratio, 2)}")
+    print_bench_lines(binaries, stats)
     return 0
+
+
+# The BENCH| lines (format: Benchmarks/report.py): (id, main figure key, unit, extras), where
+# extras are (name, figure key) and the figure keys are those of FIGURES.
+BENCH_FIGURES = [
+    ("P4", "rss_median", "MiB RSS median",
+     [("MiB RssFile", "rss_file"), ("MiB RssAnon", "rss_anon"), ("threads", "threads"),
+      ("points/s", "points_per_s")]),
+    ("P9", "cpu_us_per_point", "us CPU/point",
+     [("% of one core", "cpu_pct_core"), ("points/s", "points_per_s")]),
+    ("P7", "uplink_bpp", "B/point on the wire", []),
+]
+
+
+def interval_seconds(label):
+    """The batch interval of an uplink variant label such as A:http:columnar-gzip:60s, or None."""
+    spec = label.split(":", 1)[1] if ":" in label else "none"
+    if spec == "none":
+        return None
+    interval = spec.rsplit(":", 1)[-1]
+    for suffix, scale in (("ms", 0.001), ("s", 1.0), ("m", 60.0)):
+        if interval.endswith(suffix):
+            try:
+                return float(interval[: -len(suffix)]) * scale
+            except ValueError:
+                return None
+    return None
+
+
+def print_bench_lines(binaries, stats):
+    """One BENCH| line per id and measured label. Labels are grouped by uplink variant; within
+    a variant the first binary is the reference of the others (one binary: no reference)."""
+    extractors = {key: (digits, ex) for key, _title, _unit, digits, ex, _pid in FIGURES}
+    variants = {}
+    for label, _ in binaries:
+        variants.setdefault(label.partition(":")[2] or "none", []).append(label)
+    for labels in variants.values():
+        ref_label = labels[0]
+        for label in labels if len(labels) == 1 else labels[1:]:
+            for pid, key, unit, extras in BENCH_FIGURES:
+                digits, ex = extractors[key]
+                m = stats(label, ex)[0]
+                if m != m:
+                    continue  # not measured in this variant (P7 without an uplink)
+                if len(labels) == 1:
+                    reference, ratio = f"none (one binary, {label})", "-"
+                else:
+                    rm = stats(ref_label, ex)[0]
+                    reference = f"{ref_label}: {fmt(rm, digits)} {unit} (this row: {label})"
+                    ratio = fmt(m / rm, 2) if rm and rm == rm else "-"
+                parts = []
+                for name, extra_key in extras:
+                    extra_digits, extra_ex = extractors[extra_key]
+                    v = stats(label, extra_ex)[0]
+                    if v == v:
+                        parts.append(f"{name}={fmt(v, extra_digits)}")
+                seconds = interval_seconds(label)
+                if pid == "P7" and seconds is not None:
+                    parts.append(f"batch interval s={seconds:g}")
+                print(f"BENCH|{pid}|{fmt(m, digits)}|{unit}|{reference}|{ratio}|{';'.join(parts)}")
 
 
 if __name__ == "__main__":

@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # docs/performance.md P5 (binary size) and P6 (exec -> ready), one line each:
 #   id  figure  unit  reference  ratio
+# and each also as a BENCH| line for Benchmarks/report.py (format described there).
 # P5: the stripped release binary built with the static Swift stdlib, beside an empty Swift
 #     program ("hello") built and stripped the same way in a temporary package: the ratio says
 #     what edgeflow adds to what every static Swift program carries.
@@ -52,7 +53,8 @@ size=$(stat -c %s "$work/edgeflow")
 hello=$(stat -c %s "$work/hello.bin")
 awk -v s="$size" -v h="$hello" 'BEGIN {
     printf "P5  binary (stripped, static stdlib)  %.1f MB  empty Swift program %.1f MB  ratio %.2f  (target <= 16 MB)\n",
-        s / 1048576, h / 1048576, s / h }'
+        s / 1048576, h / 1048576, s / h
+    printf "BENCH|P5|%.1f|MB|empty Swift program %.1f MB|%.2f|\n", s / 1048576, h / 1048576, s / h }'
 
 # P6 on the packaged example config (simulated board, GPIO input, output, app), data in $work.
 mkdir -p "$work/conf/flows"
@@ -66,4 +68,5 @@ import json, sys
 r = json.loads(sys.argv[1])
 print("P6  exec -> READY=1  %.1f ms p50  (p90 %.1f, min %.1f, max %.1f over %d runs)  target 20 ms  ratio %.2f"
       % (r["p50_ms"], r["p90_ms"], r["min_ms"], r["max_ms"], r["runs"], r["p50_ms"] / 20))
+print("BENCH|P6|%.1f|ms p50|none|-|p90 ms=%.1f;runs=%d" % (r["p50_ms"], r["p90_ms"], r["runs"]))
 PY

@@ -1,3 +1,4 @@
+import BenchFigures
 import Benchmark
 import EdgeCore
 import EdgeFlux
@@ -5,7 +6,8 @@ import EdgeFlux
 /// The summary lines `make bench` is read for (docs/performance.md, "How to report"), one per
 /// figure. The framework runs each benchmark in its own process, so every ratio is measured
 /// here, inside one process: rounds of the measured loop and its reference are interleaved, so
-/// both see the same machine noise, and their medians are compared.
+/// both see the same machine noise, and their medians are compared. Each human line is followed
+/// by its `ReportLine` (the same figures, for the table `make bench` ends with).
 enum Summary {
     static let rounds = 21
 
@@ -21,6 +23,7 @@ enum Summary {
             fixture = try RuleFixture()
         } catch {
             print("\(label): not measured: \(error)")
+            print(ReportLine.notMeasured(id(label), "\(error)"))
             return
         }
         let frames = ConditionFrames(table: fixture.table)
@@ -52,10 +55,12 @@ enum Summary {
 
         // Node runs after the Swift rounds, alone, so neither slows the other on two cores.
         let node: String
+        var nodeReference = ""
         switch NodeReference.measure(rule: ruleSource, frames: frames.csv, perRound: compiledPerRound, rounds: rounds) {
         case .measured(let nanoseconds, let held):
             let ratio = nanoseconds > 0 ? compiledMedian / nanoseconds : 0
             let check = held == agreement.compiled ? "" : " (DISAGREES: node held \(held) frames)"
+            nodeReference = "; Node.js new Function \(Figures.fixed(nanoseconds, 2)) ns/eval"
             node = "Node.js new Function: \(Figures.fixed(nanoseconds, 2)) ns/eval, "
                 + "ratio \(Figures.fixed(ratio, 2))\(check)"
         case .notFound:
@@ -73,6 +78,14 @@ enum Summary {
                 + "compiled \(Figures.fixed(speedUp, 1))x faster; \(node); "
                 + "rule true for \(Figures.percent(agreement.compiled, of: ConditionFrames.count)) of inputs\(check)"
         )
+        print(ReportLine.measured(
+            "P3", value: compiledMedian, digits: 2, unit: "ns/eval",
+            reference: "tree-walk interpreter \(Figures.fixed(treeWalkMedian, 2)) ns/eval\(nodeReference)",
+            ratio: treeWalkMedian > 0 ? compiledMedian / treeWalkMedian : nil,
+            extras: [
+                ("x faster than tree walk", speedUp, 1),
+                ("allocs/eval", perEvaluation(compiledMallocs, compiledPerRound), 3),
+            ]))
     }
 
     static func perEvaluation(_ mallocs: Int, _ perRound: Int) -> Double {
@@ -94,6 +107,7 @@ enum Summary {
             ring = try SampleRing(capacity: hotPathRingCapacity)
         } catch {
             print("\(label): not measured: \(error)")
+            print(ReportLine.notMeasured(id(label), "\(error)"))
             return
         }
         let inputs = SampleInputs()
@@ -158,6 +172,11 @@ enum Summary {
                 + "actions fired \(fired) of \(total) samples "
                 + "(stand-in \(routes.held), hand-written \(handRoutes.held))"
         )
+        print(ReportLine.measured(
+            "P1", value: engineMedian, digits: 2, unit: "ns/sample",
+            reference: "hand-written loop \(Figures.fixed(handMedian, 2)) ns/sample",
+            ratio: handMedian > 0 ? ratio : nil,
+            extras: [("allocs/sample", Double(engineMallocs) / measured, 3)]))
     }
 
     // MARK: P2
@@ -178,6 +197,7 @@ enum Summary {
             engine = try EngineFixture.engine(conditions: ingestConditionSources())
         } catch {
             print("\(label): not measured: \(error)")
+            print(ReportLine.notMeasured(id(label), "\(error)"))
             return
         }
         do {
@@ -205,8 +225,19 @@ enum Summary {
                     + "\(Figures.fixed(viaEngine.samplesPerSecond / 1e6, 2)) M samples/s "
                     + "(1 run, \(engineSamples / 1_000_000)M samples), drops \(viaEngine.dropped)"
             )
+            print(ReportLine.measured(
+                "P2", value: bestRate / 1e6, digits: 2, unit: "M samples/s best of \(ingestRuns)",
+                reference: "none (best of \(ingestRuns) runs of \(ingestSamples / 1_000_000)M samples)", ratio: nil,
+                extras: [
+                    ("drops", Double(drops), 0), ("offered drops", Double(offered.dropped), 0),
+                    ("M samples/s through FlowEngine", viaEngine.samplesPerSecond / 1e6, 2),
+                ]))
         } catch {
             print("\(label): not measured: \(error)")
+            print(ReportLine.notMeasured(id(label), "\(error)"))
         }
     }
+
+    /// The target id ("P1") a summary label starts with.
+    static func id(_ label: String) -> String { String(label.prefix { $0 != " " }) }
 }

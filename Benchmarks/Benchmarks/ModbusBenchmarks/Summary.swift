@@ -1,3 +1,4 @@
+import BenchFigures
 import Benchmark
 import EdgeModbus
 
@@ -5,7 +6,8 @@ import EdgeModbus
 /// framework runs each benchmark in its own process, so the figures are measured here, in one
 /// process against one server: rounds of the `ModbusClient` loop, the `ModbusPoller` loop and
 /// the libmodbus C loop are interleaved, so all three see the same machine noise, and their
-/// medians are compared. CPU is getrusage of this process (the C loop reports its own).
+/// medians are compared. CPU is getrusage of this process (the C loop reports its own). The
+/// human line is followed by its `ReportLine` (the same figures, for the table `make bench` ends with).
 enum Summary {
     static let label = "P8 modbus tcp 10-register poll"
     static let rounds = 7
@@ -18,12 +20,19 @@ enum Summary {
         case .success(let started): rig = started
         case .failure(let problem):
             print("\(label): not measured: \(problem)")
+            print(ReportLine.notMeasured("P8", "\(problem)"))
             return
         }
         defer { rig.stop() }
-        var line = "\(label): not measured"
-        onOwnThread { line = measure(rig) }
-        print(line)
+        var lines = failed("no thread ran the measurement")
+        onOwnThread { lines = measure(rig) }
+        print(lines.human)
+        print(lines.machine)
+    }
+
+    /// The human line and the report line of a measurement that could not be made.
+    private static func failed(_ why: String) -> (human: String, machine: String) {
+        ("\(label): not measured: \(why)", ReportLine.notMeasured("P8", why))
     }
 
     private struct Samples {
@@ -34,7 +43,7 @@ enum Summary {
         var medianCPU: Double { Figures.median(cpu) }
     }
 
-    private static func measure(_ rig: ModbusRig) -> String {
+    private static func measure(_ rig: ModbusRig) -> (human: String, machine: String) {
         let client: ModbusClient
         let poller: ModbusPoller<ModbusClient>
         var buffer = [UInt16](repeating: 0, count: PollFixture.registerCount)
@@ -43,17 +52,17 @@ enum Summary {
             poller = try PollFixture.poller(port: rig.port)
             blackHole(try clientPolls(client, &buffer, count: warmupPolls))
         } catch {
-            return "\(label): not measured: \(error)"
+            return failed("\(error)")
         }
         defer {
             client.close()
             poller.close()
         }
         if let failure = pollerPolls(poller, count: warmupPolls).failure {
-            return "\(label): not measured: poller: \(failure)"
+            return failed("poller: \(failure)")
         }
         if let problem = PollFixture.checkDecoding(poller) {
-            return "\(label): not measured: \(problem)"
+            return failed("\(problem)")
         }
 
         var viaClient = Samples()
@@ -68,7 +77,7 @@ enum Summary {
                     clientError = error
                 }
             }
-            if let clientError { return "\(label): not measured: ModbusClient: \(clientError)" }
+            if let clientError { return failed("ModbusClient: \(clientError)") }
             viaClient.rates.append(c.rate)
             viaClient.cpu.append(c.cpu)
             var pollerFailure: String?
@@ -77,7 +86,7 @@ enum Summary {
                 blackHole(run.checksum)
                 pollerFailure = run.failure
             }
-            if let pollerFailure { return "\(label): not measured: ModbusPoller: \(pollerFailure)" }
+            if let pollerFailure { return failed("ModbusPoller: \(pollerFailure)") }
             viaPoller.rates.append(p.rate)
             viaPoller.cpu.append(p.cpu)
             switch rig.runReference(polls: pollsPerRound, warmup: warmupPolls) {
@@ -85,13 +94,20 @@ enum Summary {
                 reference.rates.append(run.pollsPerSecond)
                 reference.cpu.append(run.cpuMicrosecondsPerPoll)
             case .failure(let problem):
-                return "\(label): not measured: reference: \(problem)"
+                return failed("reference: \(problem)")
             }
         }
         let x = viaClient.medianRate
         let w = reference.medianRate
         let ratio = w > 0 ? x / w : 0
-        return "\(label): \(Figures.fixed(x, 0)) polls/s (edgeflow ModbusClient), "
+        let machine = ReportLine.measured(
+            "P8", value: x, digits: 0, unit: "polls/s TCP",
+            reference: "libmodbus C loop \(Figures.fixed(w, 0)) polls/s", ratio: w > 0 ? ratio : nil,
+            extras: [
+                ("polls/s ModbusPoller", viaPoller.medianRate, 0), ("CPU us/poll", viaClient.medianCPU, 1),
+                ("C loop CPU us/poll", reference.medianCPU, 1),
+            ])
+        let human = "\(label): \(Figures.fixed(x, 0)) polls/s (edgeflow ModbusClient), "
             + "\(Figures.fixed(viaPoller.medianRate, 0)) polls/s (ModbusPoller with decode), "
             + "CPU \(Figures.fixed(viaClient.medianCPU, 1)) us/poll; "
             + "reference libmodbus C loop: \(Figures.fixed(w, 0)) polls/s, ratio \(Figures.fixed(ratio, 2)); "
@@ -99,6 +115,7 @@ enum Summary {
             + "C loop CPU \(Figures.fixed(reference.medianCPU, 1)) us/poll; "
             + "medians of \(rounds) rounds x \(pollsPerRound) polls, "
             + "\(PollFixture.points.count) points decoded as expected"
+        return (human, machine)
     }
 
     /// Runs one round of `pollsPerRound` polls; returns polls per second and CPU microseconds per poll.
