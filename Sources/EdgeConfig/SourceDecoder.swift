@@ -168,6 +168,10 @@ enum SourceDecoder {
                 toggle = reader.duration(t, join(sp, "toggle_every"), in: 10_000_000...86_400_000_000_000)
             }
         }
+        if edge == "none", debounce > 0, let n = f["debounce"] {
+            reader.bag.error(n.location, join(path, "debounce"), "'debounce' filters edges, but this line has 'edge: none'",
+                hint: "a polled line is read every 'poll' of its source; remove 'debounce' or choose the edges to watch")
+        }
         let counter = f["counter"].flatMap { decodeCounter($0, join(path, "counter"), edge: edge, reader: &reader) }
         guard let (lineName, chip, line) = resolved else { return nil }
         var input = GPIOInputLine(

@@ -46,12 +46,14 @@ import Testing
                   - {line: GPIO6, name: heat, counter: {rate_window: 1500ms}}
                   - {line: GPIO19, name: gas, counter: {}}
                   - {line: GPIO13, name: gas_count}
+                  - {line: GPIO26, name: level, edge: none, debounce: 20ms}
             """)
         let messages = c.diagnostics.map(\.description)
         #expect(c.config == nil)
         #expect(messages.contains { $0.contains("sources[0].lines[0].counter: a counter needs edges to count") })
         #expect(messages.contains { $0.contains("sources[0].lines[1].counter.rate_window: the rate window must be whole seconds") })
         #expect(messages.contains { $0.contains("point name 'gas_count' is used twice") })
+        #expect(messages.contains { $0.contains("sources[0].lines[4].debounce: 'debounce' filters edges, but this line has 'edge: none'") })
     }
 }
 
