@@ -224,10 +224,8 @@ public final class GPIOChipOwner: FrameSource, OutputDriver, @unchecked Sendable
     var isAcquiring: Bool { acquiring.load(ordering: .acquiring) }
     var wakeDescriptor: Int32 { wakePipe.read }
     var inputs: GPIOLineRequest? { inputRequest }
-    var lineStates: [InputLineState] {
-        get { lines }
-        set { lines = newValue }
-    }
+    /// The lines' states as open() set them up; the owner loop takes its own copy and keeps it.
+    var initialLineStates: [InputLineState] { lines }
     var pollIntervals: [Int64] {
         sources.map { if case .gpio(let g) = $0.kind { g.pollNanoseconds } else { Int64.max } }
     }
@@ -270,9 +268,10 @@ public final class GPIOChipOwner: FrameSource, OutputDriver, @unchecked Sendable
         failures.withLock { $0 = ($0.count + 1, message, now) }
     }
 
-    func publishCounters() {
+    /// Copies the loop's per-line counters where status and the stop log read them.
+    func publishCounters(_ states: [InputLineState]) {
         counterSnapshot.withLock { snapshot in
-            for (i, line) in lines.enumerated() {
+            for (i, line) in states.enumerated() where i < snapshot.count {
                 snapshot[i].events = line.events
                 snapshot[i].edges = line.edges
                 snapshot[i].sequenceGaps = line.sequenceGaps

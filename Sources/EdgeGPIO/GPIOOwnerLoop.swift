@@ -19,25 +19,31 @@ struct OwnerLoop {
     private var lastRates: [Double]
     private let counterPoints: [[Int: Int]]
     private var wasAcquiring = false
+    /// The lines' states, owned by this loop (so an edge updates one element in place).
+    private var states: [InputLineState]
+    /// Per source: how often its `edge: none` lines are read.
+    private let pollIntervals: [Int64]
     private let clock: any EdgeClock
     private static let ratePeriod: Int64 = 1_000_000_000
 
     init(owner: GPIOChipOwner) {
         self.owner = owner
         clock = owner.loopClock
+        states = owner.initialLineStates
+        pollIntervals = owner.pollIntervals
         frame = Array(repeating: Sample(source: 0, point: 0, timestamp: 0, value: 0), count: owner.longestSource + 2)
         events.reserveCapacity(64)
         descriptors = [pollfd(fd: owner.wakeDescriptor, events: Int16(POLLIN), revents: 0)]
         for fd in owner.inputs?.eventDescriptors ?? [] {
             descriptors.append(pollfd(fd: fd, events: Int16(POLLIN), revents: 0))
         }
-        for (i, line) in owner.lineStates.enumerated() {
+        for (i, line) in states.enumerated() {
             indexByOffset[line.offset] = i
             if line.edge == "none" { polledSources.insert(line.source) }
         }
-        nextPoll = owner.pollIntervals.map { _ in Int64.max }
-        lastRates = owner.lineStates.map { _ in -1 }
-        counterPoints = owner.pollIntervals.indices.map { owner.counterPoints(source: $0) }
+        nextPoll = pollIntervals.map { _ in Int64.max }
+        lastRates = states.map { _ in -1 }
+        counterPoints = pollIntervals.indices.map { owner.counterPoints(source: $0) }
     }
 
     mutating func run() {
@@ -63,13 +69,13 @@ struct OwnerLoop {
                 pollDue()
                 reportRates()
             }
-            owner.publishCounters()
+            owner.publishCounters(states)
         }
     }
 
     private func nextDeadline() -> Int64 {
         var soonest = nextRateReport
-        for line in owner.lineStates { if let at = line.settleAt { soonest = min(soonest, at) } }
+        for line in states { if let at = line.settleAt { soonest = min(soonest, at) } }
         for at in nextPoll { soonest = min(soonest, at) }
         return soonest
     }
@@ -83,18 +89,16 @@ struct OwnerLoop {
         }
         let now = clock.monotonicNanoseconds()
         guard let levels = readLevels() else { return }
-        var states = owner.lineStates
         var bySource: [Int: [Int]] = [:]
         for i in states.indices {
             _ = states[i].polled(level: levels[i], at: now)
             states[i].settleAt = nil
             bySource[states[i].source, default: []].append(i)
         }
-        owner.lineStates = states
         for (source, lines) in bySource.sorted(by: { $0.key < $1.key }) {
             emit(source: source, lines: lines, kernelTime: now, withLevels: true)
         }
-        for s in polledSources { nextPoll[s] = now + owner.pollIntervals[s] }
+        for s in polledSources { nextPoll[s] = now + pollIntervals[s] }
         if states.contains(where: { $0.counter != nil }) { nextRateReport = now + Self.ratePeriod }
     }
 
@@ -110,18 +114,18 @@ struct OwnerLoop {
         guard deliver else { return }
         for event in events {
             guard let i = indexByOffset[event.offset] else { continue }
-            if owner.lineStates[i].raw(event) != nil {
-                emit(source: owner.lineStates[i].source, lines: [i], kernelTime: owner.lineStates[i].edgeTime(of: event), withLevels: true)
+            if states[i].raw(event) != nil {
+                emit(source: states[i].source, lines: CollectionOfOne(i), kernelTime: states[i].edgeTime(of: event), withLevels: true)
             }
         }
     }
 
     private mutating func settleDue() {
         let now = clock.monotonicNanoseconds()
-        guard owner.lineStates.contains(where: { ($0.settleAt ?? Int64.max) <= now }), let levels = readLevels() else { return }
-        for i in owner.lineStates.indices where (owner.lineStates[i].settleAt ?? Int64.max) <= now {
-            if owner.lineStates[i].settle(level: levels[i]) != nil {
-                emit(source: owner.lineStates[i].source, lines: [i], kernelTime: owner.lineStates[i].settleTimestamp, withLevels: true)
+        guard states.contains(where: { ($0.settleAt ?? Int64.max) <= now }), let levels = readLevels() else { return }
+        for i in states.indices where (states[i].settleAt ?? Int64.max) <= now {
+            if states[i].settle(level: levels[i]) != nil {
+                emit(source: states[i].source, lines: CollectionOfOne(i), kernelTime: states[i].settleTimestamp, withLevels: true)
             }
         }
     }
@@ -131,11 +135,11 @@ struct OwnerLoop {
         guard nextPoll.contains(where: { $0 <= now }), let levels = readLevels() else { return }
         for source in polledSources where nextPoll[source] <= now {
             var changed: [Int] = []
-            for i in owner.lineStates.indices where owner.lineStates[i].source == source && owner.lineStates[i].edge == "none" {
-                if owner.lineStates[i].polled(level: levels[i], at: now) != nil { changed.append(i) }
+            for i in states.indices where states[i].source == source && states[i].edge == "none" {
+                if states[i].polled(level: levels[i], at: now) != nil { changed.append(i) }
             }
             if !changed.isEmpty { emit(source: source, lines: changed, kernelTime: now, withLevels: true) }
-            nextPoll[source] = max(nextPoll[source] + owner.pollIntervals[source], now + 1)
+            nextPoll[source] = max(nextPoll[source] + pollIntervals[source], now + 1)
         }
     }
 
@@ -145,10 +149,10 @@ struct OwnerLoop {
         let now = clock.monotonicNanoseconds()
         guard now >= nextRateReport else { return }
         nextRateReport = now + Self.ratePeriod
-        for i in owner.lineStates.indices where owner.lineStates[i].counter != nil {
-            let rate = owner.lineStates[i].counter?.rate(at: now) ?? 0
+        for i in states.indices where states[i].counter != nil {
+            let rate = states[i].counter?.rate(at: now) ?? 0
             if rate != lastRates[i] {
-                emit(source: owner.lineStates[i].source, lines: [i], kernelTime: now, withLevels: false)
+                emit(source: states[i].source, lines: CollectionOfOne(i), kernelTime: now, withLevels: false)
             }
         }
     }
@@ -165,18 +169,18 @@ struct OwnerLoop {
 
     /// Pushes one frame for `source`: the given lines' levels (unless only counters moved) and
     /// each counted line's count and rate, stamped with the kernel's time of the edge.
-    private mutating func emit(source: Int, lines: [Int], kernelTime: Int64, withLevels: Bool) {
+    private mutating func emit(source: Int, lines: some Collection<Int>, kernelTime: Int64, withLevels: Bool) {
         let wall = clock.wallNanoseconds() - (clock.monotonicNanoseconds() - kernelTime)
         var n = 0
         for i in lines {
-            let state = owner.lineStates[i]
+            let state = states[i]
             if withLevels, let level = state.reported {
                 frame[n] = Sample(source: UInt16(source), point: UInt16(state.point), timestamp: wall, value: Double(level))
                 n += 1
             }
             if let c = counterPoints[source][state.point], var counter = state.counter {
                 let rate = counter.rate(at: kernelTime)
-                owner.lineStates[i].counter = counter
+                states[i].counter = counter
                 lastRates[i] = rate
                 frame[n] = Sample(source: UInt16(source), point: UInt16(c), timestamp: wall, value: counter.count)
                 frame[n + 1] = Sample(source: UInt16(source), point: UInt16(c + 1), timestamp: wall, value: rate)

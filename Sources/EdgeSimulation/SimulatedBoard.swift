@@ -81,6 +81,8 @@ public final class SimulatedBoard: FrameSource, OutputDriver, @unchecked Sendabl
         var lastValues: [[Double?]]
         /// Per GPIO line with a `counter`: its pulse counter, as a real chip owner keeps one.
         var counters: [[PulseCounter?]]
+        /// Per source: where each counted line's `_count` point is.
+        let counterPoints: [[Int: Int]]
         let start: Int64
 
         init(config: AgentConfig, start: Int64) {
@@ -96,6 +98,7 @@ public final class SimulatedBoard: FrameSource, OutputDriver, @unchecked Sendabl
             next = config.sources.map { if case .modbus = $0.kind { Int64.max } else { start } }
             reported = config.sources.map { Array(repeating: nil, count: $0.pointNames.count) }
             lastValues = config.sources.map { Array(repeating: nil, count: $0.pointNames.count) }
+            counterPoints = config.sources.map { if case .gpio(let inputs) = $0.kind { inputs.counterPoints } else { [:] } }
             counters = config.sources.map { source in
                 guard case .gpio(let inputs) = source.kind else { return [] }
                 return inputs.lines.map { line in
@@ -114,6 +117,8 @@ public final class SimulatedBoard: FrameSource, OutputDriver, @unchecked Sendabl
         var rng = SplitMix64(state: 0x5EED)
         let longest = config.sources.map(\.pointNames.count).max() ?? 0
         var frame = [Sample](repeating: Sample(source: 0, point: 0, timestamp: 0, value: 0), count: longest)
+        // Count and rate samples of the counted lines, appended after the lines' own samples.
+        var counterSamples = frame
         while !stopFlag.load(ordering: .acquiring) {
             let now = clock.monotonicNanoseconds()
             var produced = false
@@ -136,8 +141,8 @@ public final class SimulatedBoard: FrameSource, OutputDriver, @unchecked Sendabl
                     // The first pass reports every line's level, as reading a real chip would; then
                     // only lines whose debounced level changed are in the frame. A counted line
                     // adds its count and rate after the lines, as the chip owner does.
-                    let counterPoints = inputs.counterPoints
-                    var counted: [(point: Int, count: Double, rate: Double)] = []
+                    let counterPoints = schedule.counterPoints[index]
+                    var counted = 0
                     for (p, line) in inputs.lines.enumerated() {
                         let level = SimulatedLine.level(of: line, at: elapsed)
                         let previous = schedule.reported[index][p]
@@ -149,15 +154,17 @@ public final class SimulatedBoard: FrameSource, OutputDriver, @unchecked Sendabl
                             if let previous, line.edge == "both" || (line.edge == "rising") == (level > previous) {
                                 counter.pulse(at: now)
                             }
-                            counted.append((c, counter.count, counter.rate(at: now)))
+                            // Counter points follow the lines in line order, so these stay sorted.
+                            counterSamples[counted] = Sample(
+                                source: UInt16(index), point: UInt16(c), timestamp: wall, value: counter.count)
+                            counterSamples[counted + 1] = Sample(
+                                source: UInt16(index), point: UInt16(c + 1), timestamp: wall, value: counter.rate(at: now))
+                            counted += 2
                             schedule.counters[index][p] = counter
                         }
                     }
-                    for (c, total, rate) in counted.sorted(by: { $0.point < $1.point }) {
-                        frame[count] = Sample(source: UInt16(index), point: UInt16(c), timestamp: wall, value: total)
-                        frame[count + 1] = Sample(source: UInt16(index), point: UInt16(c + 1), timestamp: wall, value: rate)
-                        count += 2
-                    }
+                    for i in 0..<counted { frame[count + i] = counterSamples[i] }
+                    count += counted
                 }
                 if count > 0 {
                     frame.withUnsafeBufferPointer { ring.pushFrame(UnsafeBufferPointer(rebasing: $0[0..<count]), timestamp: wall) }

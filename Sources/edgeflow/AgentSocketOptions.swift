@@ -27,11 +27,7 @@ struct AgentSocketOptions: ParsableArguments {
             return StatusClient.candidateSockets(dataDir: nil, environment: environment).first { Self.exists($0) }
                 ?? "/run/edgeflow/edgeflow.sock"
         }
-        let compilation = ConfigCompiler.compile(file: config)
-        guard let compiled = compilation.config else {
-            for d in compilation.diagnostics { printError(d.description) }
-            throw ExitCode(2)
-        }
+        let compiled = try compiledConfig(config)
         if let explicit = compiled.agent.statusSocket { return explicit }
         let candidates = StatusClient.candidateSockets(dataDir: compiled.agent.dataDir, environment: environment)
         return candidates.first { Self.exists($0) } ?? Agent.statusSocketPath(for: compiled, environment: environment)

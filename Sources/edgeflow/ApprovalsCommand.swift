@@ -10,12 +10,7 @@ import EdgeFlux
 
 /// The data directory of `--config`, or exit 2 with the config's problems.
 func dataDirectory(of file: String) throws -> String {
-    let compilation = ConfigCompiler.compile(file: file)
-    guard let config = compilation.config else {
-        for d in compilation.diagnostics { printError(d.description) }
-        throw ExitCode(2)
-    }
-    return config.agent.dataDir
+    try compiledConfig(file).agent.dataDir
 }
 
 /// `edgeflow approvals`: the `ai` results waiting for a person (docs/ai.md, "Human approval").

@@ -1,4 +1,5 @@
 import ArgumentParser
+import EdgeConfig
 import EdgeCore
 
 // Conventions every edgeflow command follows (docs/cli.md):
@@ -61,4 +62,15 @@ extension Diagnostic {
         object["hint"] = hint.map { .string($0) } ?? .null
         return .object(object)
     }
+}
+
+/// Compiles the config a command works on; with errors, prints every diagnostic and exits 2
+/// (a config error), so each command reports a broken file the same way.
+func compiledConfig(_ file: String) throws -> AgentConfig {
+    let compilation = ConfigCompiler.compile(file: file)
+    guard let config = compilation.config else {
+        for d in compilation.diagnostics { printError(d.description) }
+        throw ExitCode(2)
+    }
+    return config
 }

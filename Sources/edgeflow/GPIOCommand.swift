@@ -36,10 +36,7 @@ struct GPIOBoardOptions: ParsableArguments {
 
     func load() throws -> Board? {
         if let config {
-            let compilation = ConfigCompiler.compile(file: config)
-            for d in compilation.diagnostics where d.severity == .error { printError(d.description) }
-            guard let compiled = compilation.config else { throw ExitCode(2) }
-            return compiled.board
+            return try compiledConfig(config).board
         }
         guard let board else { return nil }
         let (loaded, diagnostics) = Board.load(board, boardsDir: boardsDir)

@@ -36,11 +36,7 @@ struct SpoolContext {
     /// Compiles `file` and opens its spool; exits 2 on a config problem, 1 when the spool
     /// cannot be opened (in use by the agent, unreadable).
     static func open(_ file: String) throws -> SpoolContext {
-        let compilation = ConfigCompiler.compile(file: file)
-        guard let config = compilation.config else {
-            for d in compilation.diagnostics { printError(d.description) }
-            throw ExitCode(2)
-        }
+        let config = try compiledConfig(file)
         guard let uplink = config.uplink else {
             printError("\(file): no uplink section, so there is no spool (frames go to \(config.agent.dataDir)/records.jsonl)")
             throw ExitCode(2)

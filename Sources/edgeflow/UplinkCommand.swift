@@ -30,11 +30,7 @@ struct UplinkTestCommand: ParsableCommand {
     var json = false
 
     func run() throws {
-        let compilation = ConfigCompiler.compile(file: config)
-        guard let agent = compilation.config else {
-            for d in compilation.diagnostics { printError(d.description) }
-            throw ExitCode(2)
-        }
+        let agent = try compiledConfig(config)
         guard let uplink = agent.uplink else {
             printError("\(config): no uplink section")
             throw ExitCode(2)
