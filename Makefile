@@ -6,7 +6,7 @@ CONFIG ?= config/demo.yaml
 # System packages the build links against (Debian bookworm / Raspberry Pi OS names).
 BUILD_PACKAGES := pkg-config libyaml-dev libmodbus-dev libgpiod-dev libcurl4-openssl-dev libmosquitto-dev zlib1g-dev
 # Real peers the integration tests talk to.
-TEST_PACKAGES := python3-pip socat mbpoll mosquitto mosquitto-clients openssl dpkg-dev binutils
+TEST_PACKAGES := python3-pip socat mbpoll mosquitto mosquitto-clients openssl dpkg-dev binutils gcc libc6-dev curl
 # What `make deb` needs besides the build packages (dpkg-shlibdeps computes Depends).
 DEB_PACKAGES := dpkg-dev binutils
 PYMODBUS_VERSION := 3.16.1

@@ -64,14 +64,18 @@ public enum FlowTester {
         let clock = SystemClock()
         let dryRun = DryRunHandler()
         var resources: ActionResources?
+        var fileRecording: FileRecording?
         if live {
             do {
                 // No hardware is opened here: an output write fails honestly instead of pretending.
                 let refusing = RefusingDriver(reason: "flow test does not drive outputs; run the agent to drive them")
                 let drivers = Dictionary(uniqueKeysWithValues: config.outputs.map { ($0.id, refusing as any OutputDriver) })
                 let outputs = OutputController(outputs: config.outputs, drivers: drivers, clock: clock, logger: logger)
-                let recorder = try RecordFile(
-                    directory: config.agent.dataDir, sources: config.sources.map { ($0.id, $0.pointNames) })
+                let recording = try FileRecording(
+                    directory: config.agent.dataDir, sources: config.sources.map { ($0.id, $0.pointNames) },
+                    logger: logger)
+                fileRecording = recording
+                let recorder = recording.recorder
                 let ai = config.ai == nil ? nil : try AIResources.make(config: config, clock: clock, logger: logger)
                 resources = ActionResources(workers: try BlockingWorkers(count: 2), recorder: recorder, outputs: outputs, ai: ai)
             } catch {
@@ -81,6 +85,7 @@ public enum FlowTester {
         defer {
             resources?.workers.stop()
             resources?.ai?.stop()
+            fileRecording?.stop()
         }
         var registry = AgentCompiler.actionRegistry(config: config, resources: resources, clock: clock, logger: logger)
         // Without --live an ai action answers with its fallback and never calls the model.

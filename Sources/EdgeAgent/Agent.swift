@@ -40,6 +40,7 @@ public final class Agent: Sendable {
     private let metricsServer: ControlServer?
     private let logger: Logger
     private let board: StatusBoard
+    private let recording: AgentRecording
 
     /// Builds the agent; nothing starts until `run()`. `onActivity` gets the live view's lines;
     /// `version` is reported by the status socket.
@@ -50,7 +51,8 @@ public final class Agent: Sendable {
         self.config = config
         self.logger = logger
         ring = try SampleRing(capacity: config.agent.ringCapacity, policy: config.agent.dropPolicy)
-        let recording = try AgentRecording.open(config: config, logger: logger)
+        let recording = try AgentRecording.open(config: config, clock: clock, logger: logger)
+        self.recording = recording
         let control = try GenerationControl(
             config: config, ring: ring, recording: recording, clock: clock, logger: logger, onActivity: onActivity)
         self.control = control
@@ -110,6 +112,7 @@ public final class Agent: Sendable {
     /// pings the watchdog while the pipeline makes progress, and says STOPPING=1 first on stop.
     public func run(notifier: SystemdNotifier = .fromEnvironment()) async throws {
         let control = control
+        let recording = recording
         let statusServer = statusServer
         let logger = logger
         // Progress is the current generation's pipeline loop count; a reload starts a new count,
@@ -122,6 +125,9 @@ public final class Agent: Sendable {
             // First in, so last out: the watchdog keeps systemd informed through the whole drain.
             Stage(name: "systemd watchdog", start: {}, stop: { watchdog?.stop() }),
             Stage(name: "uplink", start: { try control.startUplink() }, stop: { control.stopUplink() }),
+            // Stops after every generation (their last frames and harvests are handed over) and
+            // before the uplink's last delivery, which reads what it wrote.
+            Stage(name: "record writer", start: { try recording.writer.start() }, stop: { recording.writer.stop() }),
             Stage(name: "status socket", start: { try statusServer.start() }, stop: { statusServer.stop() }),
         ]
         if let metricsServer {

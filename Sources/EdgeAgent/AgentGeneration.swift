@@ -36,8 +36,6 @@ final class AgentGeneration: Sendable {
     let ai: AIResources?
     /// Applies people's decisions on held ai results; nil without an `ai` section.
     private let approvals: AIApprovalWatcher?
-    /// Readies the recorder for this generation's sources; run as its first start step.
-    private let bindRecorder: @Sendable () -> Void
 
     /// Every frame source, in start order.
     var sources: [any FrameSource] { modbusOwners + gpioOwners + (simulation.map { [$0] } ?? []) }
@@ -70,7 +68,7 @@ final class AgentGeneration: Sendable {
         ) { output, value in
             onActivity("output \(output.id) (\(output.targetName)) = \(JSONValue.formatNumber(value))")
         }
-        (recorder, bindRecorder) = recording.recorder(for: config, clock: clock, logger: logger)
+        recorder = recording.recorder(for: config)
         do {
             workers = try BlockingWorkers(count: 4)
         } catch {
@@ -118,7 +116,6 @@ final class AgentGeneration: Sendable {
         func add(_ name: String, start: @escaping @Sendable () throws -> Void, stop: @escaping @Sendable () -> Void) {
             stages.append(Stage(name: name, start: start, stop: stop))
         }
-        add("recorder", start: bindRecorder, stop: {})
         let workers = workers
         add("action workers", start: {}, stop: { workers.stop() })
         if let ai {

@@ -5,57 +5,74 @@ import EdgeUplink
 import Logging
 
 /// Where the agent's records go for its whole life, across reloads: `records.jsonl` under the
-/// data directory, or the uplink's spool when the config has an `uplink`. Each generation gets a
-/// recorder over it that knows that generation's sources; the numbering carries on.
-enum AgentRecording: Sendable {
-    case file(RecordFile)
-    case spool(Spool, capBytes: Int64, deadLetterDirectory: String)
+/// data directory, or the uplink's spool when the config has an `uplink`, written by one
+/// `RecordWriter` thread. Each generation gets a recorder over that writer which knows that
+/// generation's sources; the numbering carries on.
+struct AgentRecording: Sendable {
+    /// The spool, when there is one.
+    let spool: Spool?
+    /// The only thread that writes records (docs/safety.md, "Storage off the control path").
+    let writer: RecordWriter
 
-    /// Opens the record file or the spool for `config`.
-    static func open(config: AgentConfig, logger: Logger) throws -> AgentRecording {
+    /// Opens the record file or the spool for `config` and builds its writer (not started).
+    static func open(config: AgentConfig, clock: any EdgeClock, logger: Logger) throws -> AgentRecording {
         do {
+            let handoff = config.agent.recordBufferBytes
             guard let settings = config.uplink else {
-                return .file(try RecordFile(directory: config.agent.dataDir, sources: config.recordSources))
+                let file = try RecordFile(directory: config.agent.dataDir)
+                let writer = RecordWriter(store: file, handoffBytes: handoff, clock: clock, logger: logger)
+                return AgentRecording(spool: nil, writer: writer)
             }
             let spool = try Spool(
                 directory: config.agent.dataDir + "/spool",
                 settings: SpoolSettings(
                     maxBytes: settings.spoolMaxBytes, maxAgeNanoseconds: settings.spoolMaxAgeNanoseconds),
                 logger: logger)
-            return .spool(
-                spool, capBytes: settings.spoolMaxBytes, deadLetterDirectory: config.agent.dataDir + "/dead-letters")
+            let writer = RecordWriter(
+                store: SpoolStore(spool: spool), handoffBytes: handoff,
+                syncIntervalNanoseconds: settings.syncIntervalNanoseconds, clock: clock, logger: logger)
+            return AgentRecording(spool: spool, writer: writer)
         } catch {
             throw AgentError(message: "\(error)")
         }
     }
 
-    /// A recorder for one generation running `config`, and the step that points the shared
-    /// record file at its sources (run when that generation starts, after the previous one
-    /// flushed its last frames).
-    func recorder(for config: AgentConfig, clock: any EdgeClock, logger: Logger) -> (any Recorder, @Sendable () -> Void)
-    {
-        let sources = config.recordSources
-        switch self {
-        case .file(let file):
-            return (file, { file.relabel(sources: sources) })
-        case .spool(let spool, _, _):
-            let settings = config.uplink
-            let recorder = SpoolRecorder(
-                spool: spool, sources: sources, recordFrames: settings?.recordFrames ?? true,
-                syncIntervalNanoseconds: settings?.syncIntervalNanoseconds ?? 1_000_000_000, clock: clock,
-                redacted: Set(config.sources.flatMap(\.redactedPoints))
-            ) { error in
-                logger.error("a frame could not be spooled", metadata: ["error": "\(error)"])
-            }
-            return (recorder, {})
+    /// A recorder for one generation running `config`; it also sets the writer's sync interval
+    /// to that config's.
+    func recorder(for config: AgentConfig) -> any Recorder {
+        guard let settings = config.uplink, spool != nil else {
+            return HandoffRecorder(writer: writer, sources: config.recordSources)
+        }
+        writer.setSyncInterval(nanoseconds: settings.syncIntervalNanoseconds)
+        return HandoffRecorder(
+            writer: writer, sources: config.recordSources, recordFrames: settings.recordFrames,
+            redacted: Set(config.sources.flatMap(\.redactedPoints)))
+    }
+}
+
+/// The spool as the record writer's store: each record is one spool record.
+final class SpoolStore: RecordStore {
+    let spool: Spool
+
+    init(spool: Spool) { self.spool = spool }
+
+    func append(_ record: UnsafeRawBufferPointer) throws(RecorderError) -> UInt64 {
+        do {
+            return try spool.append(Array(record))
+        } catch {
+            throw RecorderError(error.message)
         }
     }
 
-    /// The spool, when there is one.
-    var spool: Spool? {
-        if case .spool(let spool, _, _) = self { return spool }
-        return nil
+    func sync() throws(RecorderError) {
+        do {
+            try spool.sync()
+        } catch {
+            throw RecorderError(error.message)
+        }
     }
+
+    var lastSequence: UInt64 { spool.stats.lastSequence }
 }
 
 extension AgentConfig {

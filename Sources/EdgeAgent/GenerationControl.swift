@@ -251,6 +251,7 @@ final class GenerationControl: Sendable {
         let (a, b) = (old.agent, new.agent)
         if a.dataDir != b.dataDir { changed.append("agent.data_dir") }
         if a.ringCapacity != b.ringCapacity { changed.append("agent.ring.capacity") }
+        if a.recordBufferBytes != b.recordBufferBytes { changed.append("agent.record_buffer") }
         if a.dropPolicy != b.dropPolicy { changed.append("agent.ring.drop_policy") }
         if a.statusSocket != b.statusSocket { changed.append("agent.status.socket") }
         if a.metrics != b.metrics { changed.append("agent.metrics") }

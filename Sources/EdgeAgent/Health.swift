@@ -7,10 +7,11 @@ struct HealthProblem: Sendable, Equatable {
         case sourceStale = "source-stale"
         case uplinkStale = "uplink-stale"
         case spoolFull = "spool-full"
+        case recorderFailing = "recorder-failing"
     }
 
     var kind: Kind
-    /// The source id, `uplink` or `spool`.
+    /// The source id, `uplink`, `spool` or `recorder`.
     var subject: String
     /// A sentence for the operator.
     var message: String
@@ -26,6 +27,8 @@ struct HealthInputs: Sendable {
     var lastAcknowledgedAt: Int64?
     /// The uplink's last error, quoted in the problem.
     var uplinkError: String?
+    /// The record writer's last write or fsync failed (a full or failing disk), with why.
+    var recorderError: String? = nil
     /// Wall time now (ns).
     var nowWall: Int64
     /// Seconds since the agent started (the age of a missing acknowledgement).
@@ -37,6 +40,12 @@ enum Health {
     /// What is stale under `thresholds`; empty when healthy.
     static func problems(_ inputs: HealthInputs, thresholds: HealthThresholds) -> [HealthProblem] {
         var problems: [HealthProblem] = []
+        if let error = inputs.recorderError {
+            problems.append(
+                HealthProblem(
+                    kind: .recorderFailing, subject: "recorder",
+                    message: "recorder: records cannot be written (\(error)); frames wait in the hand-off"))
+        }
         for source in inputs.sources {
             // Event sources (GPIO lines) may be quiet for days; only polled sources go stale.
             guard let interval = source.intervalNanoseconds else { continue }

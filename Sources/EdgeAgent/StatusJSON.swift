@@ -51,7 +51,23 @@ extension StatusSnapshot {
                         ("failures", number($0.failures)),
                     ]))
             })
-        root["recorder"] = .object(JSONObject([("lastSequence", number(recorderLastSequence))]))
+        var recorderJSON = JSONObject([("lastSequence", number(recorderLastSequence))])
+        if let w = recorder {
+            recorderJSON["state"] = .string(w.failing ? "failing" : "ok")
+            recorderJSON["handoff"] = .object(
+                JSONObject([
+                    ("capacityBytes", number(w.capacity)), ("occupancyBytes", number(w.occupancy)),
+                    ("highWaterBytes", number(w.highWater)), ("dropped", number(w.dropped)),
+                    ("dropPolicy", .string(w.policy)),
+                ]))
+            recorderJSON["written"] = number(w.written)
+            recorderJSON["failures"] = number(w.failures)
+            recorderJSON["syncs"] = number(w.syncs)
+            recorderJSON["lastSyncMs"] = .number(rounded(Double(w.lastSyncNanoseconds) / 1e6))
+            recorderJSON["maxSyncMs"] = .number(rounded(Double(w.maxSyncNanoseconds) / 1e6))
+            recorderJSON["lastError"] = w.lastError.map(JSONValue.string) ?? .null
+        }
+        root["recorder"] = .object(recorderJSON)
         if let spool { root["spool"] = spoolJSON(spool) }
         if let uplink { root["uplink"] = uplinkJSON(uplink) }
         for section in sections { root[section.key] = section.value }

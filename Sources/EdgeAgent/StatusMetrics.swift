@@ -51,6 +51,25 @@ extension StatusSnapshot {
         for o in outputs { if let v = o.value { out.sample("edgeflow_output_value", [("output", o.id)], v) } }
         out.counter(
             "edgeflow_recorder_last_sequence", "Sequence number of the newest record.", Double(recorderLastSequence))
+        if let w = recorder {
+            out.gauge(
+                "edgeflow_recorder_handoff_bytes", "Bytes waiting in the hand-off to the record writer.",
+                Double(w.occupancy))
+            out.gauge("edgeflow_recorder_handoff_capacity_bytes", "Size of that hand-off.", Double(w.capacity))
+            out.gauge(
+                "edgeflow_recorder_handoff_high_water_bytes", "The most bytes that ever waited in the hand-off.",
+                Double(w.highWater))
+            out.counter(
+                "edgeflow_recorder_handoff_dropped_total",
+                "Frame records dropped because the hand-off was full (drop-newest).", Double(w.dropped))
+            out.counter("edgeflow_recorder_written_total", "Frame records the writer stored.", Double(w.written))
+            out.counter("edgeflow_recorder_failures_total", "Record writes and fsyncs that failed.", Double(w.failures))
+            out.gauge(
+                "edgeflow_recorder_last_sync_seconds", "How long the writer's last fsync took.",
+                Double(w.lastSyncNanoseconds) / 1e9)
+            out.gauge(
+                "edgeflow_recorder_max_sync_seconds", "The writer's longest fsync.", Double(w.maxSyncNanoseconds) / 1e9)
+        }
         if let spool {
             out.gauge("edgeflow_spool_records", "Records waiting in the spool.", Double(spool.stats.records))
             out.gauge("edgeflow_spool_bytes", "Bytes in the spool.", Double(spool.stats.bytes))

@@ -23,6 +23,8 @@ struct StatusSnapshot: Sendable {
     var actions: [FlowActionStats]
     var outputs: [Output]
     var recorderLastSequence: UInt64
+    /// The record writer and its hand-off from the pipeline.
+    var recorder: RecordWriterStatus?
     var spool: SpoolReport?
     var uplink: UplinkStatus?
     var health: [HealthProblem]
@@ -128,8 +130,11 @@ final class StatusBoard: Sendable {
         for section in StatusSection.allCases {
             if let value = registered[section]?() { snapshot.sections.append((section.rawValue, value)) }
         }
-        if case .spool(let spool, let cap, let deadLetters) = recording {
-            snapshot.spool = SpoolReport(spool: spool, capBytes: cap, deadLetterDirectory: deadLetters)
+        snapshot.recorder = recording.writer.status
+        if let spool = recording.spool, let config, let uplink = config.uplink {
+            snapshot.spool = SpoolReport(
+                spool: spool, capBytes: uplink.spoolMaxBytes,
+                deadLetterDirectory: config.agent.dataDir + "/dead-letters")
         }
         if let generation, let config {
             snapshot.sources = Self.sources(generation: generation, config: config, nowMono: nowMono)
@@ -145,6 +150,7 @@ final class StatusBoard: Sendable {
                 HealthInputs(
                     sources: snapshot.sources, spool: snapshot.spool.map { ($0.stats.records, $0.fillRatio) },
                     lastAcknowledgedAt: snapshot.uplink?.lastAcknowledgedAt, uplinkError: snapshot.uplink?.lastError,
+                    recorderError: snapshot.recorder.flatMap { $0.failing ? ($0.lastError ?? "failing") : nil },
                     nowWall: snapshot.nowWall, uptimeSeconds: snapshot.uptimeSeconds),
                 thresholds: config.agent.health)
             let staleIDs = Set(snapshot.health.filter { $0.kind == .sourceStale }.map(\.subject))

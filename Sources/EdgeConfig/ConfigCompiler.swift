@@ -134,7 +134,9 @@ public enum ConfigCompiler {
             name: "edgeflow", logLevel: "info", dataDir: Files.resolve("data", against: baseDir), ringCapacity: 4096,
             dropPolicy: .dropOldest, view: "live", modbusTCPThreads: 4)
         guard let node else { return settings }
-        let allowed = ["name", "log_level", "data_dir", "ring", "view", "modbus_tcp_threads", "status", "metrics"]
+        let allowed = [
+            "name", "log_level", "data_dir", "ring", "record_buffer", "view", "modbus_tcp_threads", "status", "metrics",
+        ]
         guard let f = reader.fields(node, "agent", allowed: allowed) else { return nil }
         if let n = f["name"], let v = reader.identifier(n, "agent.name") { settings.name = v }
         if let n = f["log_level"], let v = reader.choice(n, "agent.log_level", ["trace", "debug", "info", "notice", "warning", "error", "critical"]) {
@@ -142,6 +144,9 @@ public enum ConfigCompiler {
         }
         if let n = f["data_dir"], let v = reader.string(n, "agent.data_dir") { settings.dataDir = Files.resolve(v, against: baseDir) }
         if let n = f["view"], let v = reader.choice(n, "agent.view", ["live", "log"]) { settings.view = v }
+        if let n = f["record_buffer"], let v = reader.size(n, "agent.record_buffer", in: 65_536...(1 << 30)) {
+            settings.recordBufferBytes = Int(v)
+        }
         if let n = f["modbus_tcp_threads"], let v = reader.integer(n, "agent.modbus_tcp_threads", in: 1...256) {
             settings.modbusTCPThreads = v
         }

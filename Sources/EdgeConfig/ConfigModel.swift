@@ -39,6 +39,9 @@ public struct AgentSettings: Sendable {
     public var ringCapacity: Int
     /// What a full ring drops.
     public var dropPolicy: DropPolicy
+    /// `agent.record_buffer`: bytes of the hand-off between the pipeline and the record writer;
+    /// it absorbs slow fsyncs (a full one drops new frame records and counts them).
+    public var recordBufferBytes: Int = 1 << 20
     /// How `run` shows activity: `live` (human-readable lines) or `log` (log records only).
     public var view: String
     /// How many owner threads Modbus TCP buses share (each serial bus has its own).

@@ -2,17 +2,31 @@ public import EdgeCore
 
 /// Where the agent keeps what it has read and what flows archive: one ordered record stream
 /// with durable sequence numbers. Every frame goes in (`record`), and `harvest` actions append
-/// messages (`append`). The uplink's segmented spool will implement this same interface.
+/// messages (`append`). The agent's recorder is a `RecordWriter`'s front: nothing here makes
+/// the pipeline's thread touch a file.
 public protocol Recorder: AnyObject, Sendable {
-    /// Queues one frame's record. Called on the pipeline's consumer thread; written by the next
-    /// `flush` (or the next `append`). Points a deadband held back are left out; a frame with
-    /// nothing to report is not recorded.
+    /// Hands one frame's record on. Called on the pipeline's consumer thread; never blocks and
+    /// never touches a file. Points a deadband held back are left out; a frame with nothing to
+    /// report is not recorded.
     func record(_ frame: FrameView)
     /// Appends one message and makes it durable (fsync) before returning its sequence number.
-    /// Called from action worker threads.
+    /// Called from action worker threads, which wait; the pipeline never calls it.
     func append(_ message: RecordedMessage) throws(RecorderError) -> UInt64
-    /// Writes queued frame records; with `durable`, also makes them survive power loss.
+    /// Without `durable`: lets the writer know frames are waiting (never blocks). With
+    /// `durable`: waits until every frame recorded so far is on disk (a stop or a reload).
     func flush(durable: Bool) throws(RecorderError)
+    /// The sequence number of the newest record (0 when none was ever written).
+    var lastSequence: UInt64 { get }
+}
+
+/// The file side of recording, driven only by the `RecordWriter`'s thread: the local record
+/// file or the uplink's spool. Records are the JSON members of `RecordEncoding`, without braces.
+public protocol RecordStore: AnyObject, Sendable {
+    /// Writes one record with write(2) (not yet durable) and returns its sequence number. When
+    /// it throws, nothing was appended and no number was used.
+    func append(_ record: UnsafeRawBufferPointer) throws(RecorderError) -> UInt64
+    /// Makes every appended record survive a power cut (fsync).
+    func sync() throws(RecorderError)
     /// The sequence number of the newest record (0 when none was ever written).
     var lastSequence: UInt64 { get }
 }

@@ -85,9 +85,11 @@ public struct SpoolError: Error, Sendable, CustomStringConvertible {
 /// files until the uplink thread acknowledges them, across restarts and power cuts. The format
 /// and the crash-safety reasoning are described at the top of `SpoolFormat.swift`.
 ///
-/// Thread-safe: all state sits behind one mutex. Appends and acknowledgements hold it for their
-/// system calls; `read` holds it only to take and update a snapshot and reads the files without
-/// it, so a slow read on the uplink thread does not stall the pipeline's appends.
+/// Thread-safe: all state sits behind one mutex. Appends hold it for their write(2); fsyncs
+/// (`sync`, and the one an acknowledgement does before it moves the cursor) and cursor writes run
+/// outside it, so an append never waits for an fsync; `read` holds it only to take and update a
+/// snapshot and reads the files without it. In the agent only the record writer's thread
+/// appends (docs/safety.md, "Storage off the control path").
 public final class Spool: Sendable {
     /// A segment file: its first sequence (the name) and its size.
     struct Segment: Equatable {
@@ -141,6 +143,11 @@ public final class Spool: Sendable {
     /// same directory (which would interleave appends) fails instead of corrupting it.
     let directoryFD: Int32
     let state: Mutex<State>
+    /// Held across a sync's fsyncs (never by appends), so that a second sync waits for the
+    /// fsync in flight instead of returning before the records it covers are durable.
+    let syncLock = Mutex<Bool>(false)
+    /// Held across an acknowledgement's sync and cursor write.
+    let cursorLock = Mutex<Bool>(false)
 
     /// Opens the spool in `directory`, creating it (and its parents) if needed, and recovers
     /// it: a torn tail of the newest segment is cut, numbering continues after the last whole
@@ -223,14 +230,13 @@ public final class Spool: Sendable {
     }
 
     /// Makes every appended record durable: fsyncs the active segment, and the directory when a
-    /// segment was created or deleted since the last sync.
+    /// segment was created or deleted since the last sync. The fsyncs run outside the state lock,
+    /// so an append never waits for one (it may take a second on a worn SD card).
     public func sync() throws(SpoolError) {
-        try state.withLock { (state: inout State) throws(SpoolError) in
-            do throws(FileError) {
-                try syncLocked(&state)
-            } catch {
-                throw SpoolError(error)
-            }
+        do throws(FileError) {
+            try syncOutsideLock()
+        } catch {
+            throw SpoolError(error)
         }
     }
 
@@ -336,18 +342,22 @@ public final class Spool: Sendable {
     /// Appended records are fsync'd before the cursor moves, so a cursor never points past what a
     /// power cut could still take.
     public func acknowledge(through sequence: UInt64) throws(SpoolError) {
-        try state.withLock { (state: inout State) throws(SpoolError) in
-            let target = min(sequence, state.lastSequence)
-            guard target > state.acked else { return }
+        // The cursor lock only keeps two acknowledgements from writing the cursor file at once;
+        // appends never take it, and the state lock is not held across the fsyncs and the rename.
+        try cursorLock.withLock { (_: inout Bool) throws(SpoolError) in
+            let target = state.withLock { state in min(sequence, state.lastSequence) }
+            guard target > ackedSequence else { return }
             do throws(FileError) {
-                try syncLocked(&state)
+                try syncOutsideLock()
                 try writeCursor(target)
             } catch {
                 throw SpoolError(error)
             }
-            state.acked = target
-            while state.segments.count > 1, state.lastSequence(ofSegment: 0) <= state.acked {
-                guard removeOldestSegment(&state) else { break }
+            state.withLock { state in
+                state.acked = max(state.acked, target)
+                while state.segments.count > 1, state.lastSequence(ofSegment: 0) <= state.acked {
+                    guard removeOldestSegment(&state) else { break }
+                }
             }
         }
     }

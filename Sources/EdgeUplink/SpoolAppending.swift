@@ -199,6 +199,52 @@ extension Spool {
         }
     }
 
+    /// `syncLocked` without holding the state lock across the fsyncs: the dirty flags are taken
+    /// under the lock (with a duplicate of the active segment's descriptor, which a roll may close
+    /// meanwhile; a roll fsyncs the segment it closes itself), the fsyncs run outside it, and a
+    /// failed fsync sets its flag again so the next sync retries.
+    func syncOutsideLock() throws(FileError) {
+        try syncLock.withLock { (_: inout Bool) throws(FileError) in
+            let taken = state.withLock { state -> (fd: Int32, path: String, directory: Bool, dupFailed: Bool) in
+                var fd: Int32 = -1
+                var path = ""
+                var dupFailed = false
+                if state.activeDirty, state.activeFD >= 0, let active = state.segments.last {
+                    fd = dup(state.activeFD)
+                    path = segmentPath(active.first)
+                    if fd >= 0 { state.activeDirty = false } else { dupFailed = true }
+                }
+                let directory = state.directoryDirty
+                state.directoryDirty = false
+                return (fd, path, directory, dupFailed)
+            }
+            if taken.dupFailed {
+                // Out of descriptors: sync the way that needs none, under the lock.
+                try state.withLock { (state: inout State) throws(FileError) in try syncLocked(&state) }
+            }
+            if taken.fd >= 0 {
+                defer { SpoolIO.close(taken.fd) }
+                do throws(FileError) {
+                    try SpoolIO.sync(taken.fd, path: taken.path)
+                } catch {
+                    state.withLock { state in
+                        state.activeDirty = true
+                        if taken.directory { state.directoryDirty = true }
+                    }
+                    throw error
+                }
+            }
+            if taken.directory {
+                do throws(FileError) {
+                    try SpoolIO.sync(directoryFD, path: directory)
+                } catch {
+                    state.withLock { $0.directoryDirty = true }
+                    throw error
+                }
+            }
+        }
+    }
+
     /// Replaces the cursor file: write the temporary file, fsync it, rename it over the cursor,
     /// fsync the directory. A crash at any point leaves the old or the new cursor, whole.
     func writeCursor(_ sequence: UInt64) throws(FileError) {

@@ -80,6 +80,20 @@ struct StatusTable {
         lines.append(
             "ring     \(int(ring["occupancy"]))/\(int(ring["capacity"])) samples, \(int(ring["pushed"])) pushed, "
                 + "\(int(ring["dropped"])) dropped (\(string(ring["dropPolicy"])))")
+        let recorder = status["recorder"]
+        let handoff = recorder["handoff"]
+        if case .object = handoff {
+            let sizes =
+                "\(Quantity.formatSize(Int64(int(handoff["occupancyBytes"]))))"
+                + "/\(Quantity.formatSize(Int64(int(handoff["capacityBytes"]))))"
+            let failing = recorder["lastError"].stringValue.map { ", failing: \($0)" } ?? ""
+            lines.append(
+                "recorder \(string(recorder["state"])), hand-off \(sizes) (peak "
+                    + "\(Quantity.formatSize(Int64(int(handoff["highWaterBytes"]))))), \(int(recorder["written"])) written, "
+                    + "\(int(handoff["dropped"])) dropped (\(string(handoff["dropPolicy"]))), fsync "
+                    + "\(int(recorder["lastSyncMs"])) ms (max \(int(recorder["maxSyncMs"])) ms)"
+                    + (string(recorder["state"]) == "failing" ? failing : ""))
+        }
         let actions = array(status["apps"]).flatMap { app in
             array(app["actions"]).map { (string(app["appId"]), $0) }
         }
@@ -123,7 +137,8 @@ struct StatusTable {
                     + "\(int(endpoint["requestsToday"]))/\(int(endpoint["requestsPerDay"])) today\(failure)")
         }
         if case .array(let pending) = status["approvals"] {
-            lines.append("approval \(pending.count) decision\(pending.count == 1 ? "" : "s") waiting (edgeflow approvals)")
+            lines.append(
+                "approval \(pending.count) decision\(pending.count == 1 ? "" : "s") waiting (edgeflow approvals)")
         }
         if let reload = status["lastReload"].objectMessage {
             lines.append("reload   \(reload)")

@@ -25,7 +25,9 @@ struct HarvestHandlerTests {
 
     @Test func appendsToTheRecordFileAndTheSpoolIdIsTheRecordsSequenceNumber() throws {
         let dir = try TemporaryDirectory(prefix: "edgeflow-harvest")
-        let recorder = try RecordFile(directory: dir.path, sources: [("boiler", ["temp"])])
+        let recording = try FileRecording(directory: dir.path, sources: [("boiler", ["temp"])], logger: quietLogger)
+        defer { recording.stop() }
+        let recorder = recording.recorder
         let clock = ManualClock()  // wall 2026-01-01T00:00:00Z = 1767225600000 ms
         // A frame recorded first takes sequence number 1, so the messages get 2 and 3.
         let values: [Double] = [81.5]
@@ -46,7 +48,7 @@ struct HarvestHandlerTests {
         clock.advance(nanoseconds: 1_500_000_000)
         let second = harvest(handler, config: [:], payload: ["t": 2])
         #expect(second == .success(["queued": true, "spoolId": 3]))
-        let lines = try Files.readText(recorder.path).split(separator: "\n").map(String.init)
+        let lines = try Files.readText(recording.file.path).split(separator: "\n").map(String.init)
         #expect(lines == [
             #"{"seq":1,"kind":"frame","source":"boiler","ts":1767225600000,"points":{"temp":81.5}}"#,
             #"{"seq":2,"kind":"message","source":"boiler","ts":1767225600000,"category":"x","payload":{"t":1}}"#,
@@ -57,7 +59,9 @@ struct HarvestHandlerTests {
 
     @Test func aFailedWriteIsAnIOFailureNotACrash() throws {
         // /dev/full accepts the open and refuses every write with ENOSPC: a full SD card.
-        let recorder = try RecordFile(directory: "/dev", sources: [], name: "full")
+        let recording = try FileRecording(directory: "/dev", sources: [], name: "full", logger: quietLogger)
+        defer { recording.stop() }
+        let recorder = recording.recorder
         let workers = try BlockingWorkers(count: 1)
         defer { workers.stop() }
         let handler = HarvestHandler(workers: workers, recorder: recorder, clock: ManualClock())

@@ -289,7 +289,9 @@ struct SimulatedPipelineTests {
             """)
         let ring = try SampleRing(capacity: 4096, policy: .dropOldest)
         let wake = WakeSignal()
-        let recorder = try RecordFile(directory: dir.path, sources: config.sources.map { ($0.id, $0.pointNames) })
+        let recording = try FileRecording(directory: dir.path, sources: config.sources.map { ($0.id, $0.pointNames) }, logger: quietLogger)
+        defer { recording.stop() }
+        let recorder = recording.recorder
         let frameSeen = WakeSignal()
         let pipeline = Pipeline(config: config, ring: ring, wake: wake, recorder: recorder, logger: quietLogger) { _ in
             frameSeen.signal()
@@ -308,7 +310,7 @@ struct SimulatedPipelineTests {
         #expect(ring.droppedCount == 0)
         #expect(pipeline.partialFrames == 0)
 
-        let lines = try Files.readText(recorder.path).split(separator: "\n").map(String.init)
+        let lines = try Files.readText(recording.file.path).split(separator: "\n").map(String.init)
         #expect(lines.count == pipeline.frames, "every frame has a point to record")
         var doorLevels: [Double] = []
         var boilerFrames = 0

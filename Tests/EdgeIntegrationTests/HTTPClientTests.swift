@@ -9,10 +9,11 @@ final class HTTPPeer {
     let process = Process()
     let port: Int
 
-    init() throws {
+    /// Starts the peer; with `output`, each request body (or a `/stamp` line) is appended there.
+    init(output: String? = nil) throws {
         let script = URL(fileURLWithPath: #filePath).deletingLastPathComponent().appendingPathComponent("peers/http_sink.py")
         process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-        process.arguments = ["python3", script.path]
+        process.arguments = ["python3", script.path] + (output.map { [$0] } ?? [])
         let out = Pipe()
         process.standardOutput = out
         try process.run()

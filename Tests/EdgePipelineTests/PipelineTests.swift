@@ -62,7 +62,9 @@ struct PipelineTests {
         let ring = try SampleRing(capacity: 256)
         let wake = WakeSignal()
         let sink = SinkHandler()
-        let recorder = try RecordFile(directory: dir.path, sources: config.sources.map { ($0.id, $0.pointNames) })
+        let recording = try FileRecording(directory: dir.path, sources: config.sources.map { ($0.id, $0.pointNames) }, logger: quietLogger)
+        defer { recording.stop() }
+        let recorder = recording.recorder
         let seenFrames = Atomic<Int>(0)
         let frameSignal = WakeSignal()
         let pipeline = Pipeline(
@@ -101,7 +103,7 @@ struct PipelineTests {
         ])
         #expect(sink.contexts.map { $0["timestamp"].numberValue } == [2000, 2000, 4000, 4000])
         // Every frame was recorded (GPIO lines have no deadband), durably by stop().
-        let lines = try Files.readText(recorder.path).split(separator: "\n").map(String.init)
+        let lines = try Files.readText(recording.file.path).split(separator: "\n").map(String.init)
         #expect(lines == [
             #"{"seq":1,"kind":"frame","source":"door","ts":1000,"points":{"door":0,"window":0,"gate":0}}"#,
             #"{"seq":2,"kind":"frame","source":"door","ts":2000,"points":{"door":1,"window":1}}"#,

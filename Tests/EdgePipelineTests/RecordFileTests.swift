@@ -7,6 +7,15 @@ import Testing
     import Glibc
 #endif
 
+/// The record file driven through its writer, as the agent and `flow test --live` use it.
+extension FileRecording {
+    func record(_ frame: FrameView) { recorder.record(frame) }
+    func append(_ message: RecordedMessage) throws(RecorderError) -> UInt64 { try recorder.append(message) }
+    func flush(durable: Bool) throws { try recorder.flush(durable: durable) }
+    var lastSequence: UInt64 { recorder.lastSequence }
+    var path: String { file.path }
+}
+
 /// `records.jsonl`: one line per record, sequence numbers that survive restarts and torn writes.
 struct RecordFileTests {
     static let sources: [(id: String, points: [String])] = [("boiler", ["temp", "pressure", "serial"]), ("door", ["door"])]
@@ -24,13 +33,14 @@ struct RecordFileTests {
         close(fd)
     }
 
-    func recordDoor(_ file: RecordFile, _ value: Double, ts: Int64 = RecordFileTests.ts) {
+    func recordDoor(_ file: FileRecording, _ value: Double, ts: Int64 = RecordFileTests.ts) {
         withFrame(source: 1, timestamp: ts, values: [value], qualities: [.good]) { file.record($0) }
     }
 
     @Test func framesAndMessagesHaveTheDocumentedLines() throws {
         let dir = try TemporaryDirectory(prefix: "edgeflow-records")
-        let file = try RecordFile(directory: dir.path, sources: Self.sources)
+        let file = try FileRecording(directory: dir.path, sources: Self.sources, logger: quietLogger)
+        defer { file.stop() }
         #expect(file.path == "\(dir.path)/records.jsonl")
         // temp good, pressure failed (timeout), serial is a string point with a text.
         withFrame(
@@ -54,7 +64,8 @@ struct RecordFileTests {
 
     @Test func aFrameWithOnlyFailedReadsIsRecordedUnderQuality() throws {
         let dir = try TemporaryDirectory(prefix: "edgeflow-records")
-        let file = try RecordFile(directory: dir.path, sources: Self.sources)
+        let file = try FileRecording(directory: dir.path, sources: Self.sources, logger: quietLogger)
+        defer { file.stop() }
         withFrame(source: 0, timestamp: 5_000_000, values: [.nan, .nan, .nan], qualities: [.commError, .absent, .invalid]) {
             file.record($0)
         }
@@ -67,7 +78,8 @@ struct RecordFileTests {
 
     @Test func aFrameWhosePointsWereAllHeldBackWritesNothing() throws {
         let dir = try TemporaryDirectory(prefix: "edgeflow-records")
-        let file = try RecordFile(directory: dir.path, sources: Self.sources)
+        let file = try FileRecording(directory: dir.path, sources: Self.sources, logger: quietLogger)
+        defer { file.stop() }
         // Every point present but held back by its deadband.
         withFrame(
             source: 0, timestamp: Self.ts, values: [81.5, 1.2, 0], qualities: [.good, .timeout, .good],
@@ -91,13 +103,11 @@ struct RecordFileTests {
         ])
     }
 
-    @Test func appendReturnsOnlyOnceItsLineAndTheQueuedFramesAreInTheFile() throws {
+    @Test func appendReturnsOnlyOnceItsLineAndTheFramesHandedOverBeforeItAreInTheFile() throws {
         let dir = try TemporaryDirectory(prefix: "edgeflow-records")
-        let file = try RecordFile(directory: dir.path, sources: Self.sources)
+        let file = try FileRecording(directory: dir.path, sources: Self.sources, logger: quietLogger)
+        defer { file.stop() }
         recordDoor(file, 1)
-        // A frame record waits for the next flush or append.
-        #expect(try Files.readText(file.path) == "")
-        #expect(file.lastSequence == 1)
         let seq = try file.append(RecordedMessage(timestamp: 0, category: "x", source: "door", payload: ["open": true]))
         #expect(seq == 2)
         // Read through a separate descriptor, right after append returned.
@@ -112,16 +122,19 @@ struct RecordFileTests {
         let dir = try TemporaryDirectory(prefix: "edgeflow-records")
         let path = "\(dir.path)/records.jsonl"
         do {
-            let file = try RecordFile(directory: dir.path, sources: Self.sources)
+            let file = try FileRecording(directory: dir.path, sources: Self.sources, logger: quietLogger)
+        defer { file.stop() }
             #expect(file.lastSequence == 0)
             recordDoor(file, 0)
             recordDoor(file, 1)
             try file.flush(durable: true)
             #expect(try file.append(RecordedMessage(timestamp: 0, category: nil, source: nil, payload: 1)) == 3)
         }
-        let reopened = try RecordFile(directory: dir.path, sources: Self.sources)
+        let reopened = try FileRecording(directory: dir.path, sources: Self.sources, logger: quietLogger)
+        defer { reopened.stop() }
         #expect(reopened.lastSequence == 3)
         recordDoor(reopened, 0)
+        try reopened.flush(durable: true)
         #expect(reopened.lastSequence == 4)
         #expect(try reopened.append(RecordedMessage(timestamp: 0, category: nil, source: nil, payload: 2)) == 5)
         let seqs = try lines(path).filter { !$0.isEmpty }.map { try JSONValue.parse($0)["seq"].numberValue }
@@ -132,14 +145,16 @@ struct RecordFileTests {
         let dir = try TemporaryDirectory(prefix: "edgeflow-records")
         let path = "\(dir.path)/records.jsonl"
         do {
-            let file = try RecordFile(directory: dir.path, sources: Self.sources)
+            let file = try FileRecording(directory: dir.path, sources: Self.sources, logger: quietLogger)
+        defer { file.stop() }
             recordDoor(file, 0)
             #expect(try file.append(RecordedMessage(timestamp: 0, category: nil, source: nil, payload: 1)) == 2)
         }
         let complete = try Files.readText(path)
         // A power cut in the middle of writing record 3.
         appendRaw(path, #"{"seq":3,"kind":"frame","source":"do"#)
-        let reopened = try RecordFile(directory: dir.path, sources: Self.sources)
+        let reopened = try FileRecording(directory: dir.path, sources: Self.sources, logger: quietLogger)
+        defer { reopened.stop() }
         #expect(reopened.lastSequence == 2)
         #expect(try Files.readText(path) == complete, "the torn line is cut off")
         #expect(try reopened.append(RecordedMessage(timestamp: 0, category: nil, source: nil, payload: 3)) == 3)
@@ -152,7 +167,8 @@ struct RecordFileTests {
     @Test func aFileOfOnlyATornLineStartsAtOne() throws {
         let dir = try TemporaryDirectory(prefix: "edgeflow-records")
         _ = try dir.write("records.jsonl", #"{"seq":17,"ki"#)
-        let file = try RecordFile(directory: dir.path, sources: Self.sources)
+        let file = try FileRecording(directory: dir.path, sources: Self.sources, logger: quietLogger)
+        defer { file.stop() }
         #expect(file.lastSequence == 0)
         #expect(try Files.readText(file.path) == "")
         #expect(try file.append(RecordedMessage(timestamp: 0, category: nil, source: nil, payload: 0)) == 1)
@@ -160,7 +176,8 @@ struct RecordFileTests {
 
     @Test func aFailedWriteIsAnErrorAndConsumesNoSequenceNumber() throws {
         // /dev/full accepts the open and refuses every write with ENOSPC: a full SD card.
-        let file = try RecordFile(directory: "/dev", sources: Self.sources, name: "full")
+        let file = try FileRecording(directory: "/dev", sources: Self.sources, name: "full", logger: quietLogger)
+        defer { file.stop() }
         #expect(file.lastSequence == 0)
         do {
             _ = try file.append(RecordedMessage(timestamp: 0, category: nil, source: nil, payload: 1))

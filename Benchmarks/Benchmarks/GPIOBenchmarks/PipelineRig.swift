@@ -35,6 +35,8 @@ final class PipelineRig: @unchecked Sendable {
     private let clock = SystemClock()
     private var frame = [Sample](repeating: Sample(source: 0, point: 0, timestamp: 0, value: 0), count: 1)
     private let source: UInt16
+    /// records.jsonl and its writer thread, as in the agent.
+    private let recording: FileRecording
 
     /// The one output the app drives and the input line that drives it.
     static let outputId = "relay"
@@ -49,7 +51,7 @@ final class PipelineRig: @unchecked Sendable {
             throw RigProblem(compilation.diagnostics.map(\.description).joined(separator: "; "))
         }
         do {
-            (ring, wake, outputs, workers, pipeline, source) = try Self.assemble(config, probe: probe, clock: clock)
+            (ring, wake, outputs, workers, pipeline, source, recording) = try Self.assemble(config, probe: probe, clock: clock)
         } catch {
             RigFiles.remove(directory)
             throw error
@@ -59,7 +61,7 @@ final class PipelineRig: @unchecked Sendable {
     /// The agent's wiring, kept in the same order; the live view's lines go to a sink,
     /// as `edgeflow run` discards them with `view: log`.
     private static func assemble(_ config: AgentConfig, probe: OutputProbe, clock: SystemClock) throws(RigProblem) -> (
-        SampleRing, WakeSignal, OutputController, BlockingWorkers, Pipeline, UInt16
+        SampleRing, WakeSignal, OutputController, BlockingWorkers, Pipeline, UInt16, FileRecording
     ) {
         var logger = Logger(label: "p11")
         logger.logLevel = .warning
@@ -79,8 +81,9 @@ final class PipelineRig: @unchecked Sendable {
                 probe.driven(value)
                 Activity.line("output \(output.id) (\(output.targetName)) = \(JSONValue.formatNumber(value))")
             }
-            let recorder = try RecordFile(
-                directory: config.agent.dataDir, sources: config.sources.map { ($0.id, $0.pointNames) })
+            let recording = try FileRecording(
+                directory: config.agent.dataDir, sources: config.sources.map { ($0.id, $0.pointNames) }, logger: logger)
+            let recorder = recording.recorder
             let workers = try BlockingWorkers(count: 4)
             let resources = ActionResources(workers: workers, recorder: recorder, outputs: outputs)
             let registry = AgentCompiler.actionRegistry(
@@ -101,7 +104,7 @@ final class PipelineRig: @unchecked Sendable {
                 probe.frameDelivered()
                 Activity.line(view.describe(frame))
             }
-            return (ring, wake, outputs, workers, pipeline, UInt16(index))
+            return (ring, wake, outputs, workers, pipeline, UInt16(index), recording)
         } catch let problem as RigProblem {
             throw problem
         } catch {
@@ -125,6 +128,7 @@ final class PipelineRig: @unchecked Sendable {
         pipeline.stop()
         outputs.driveAllSafe()
         workers.stop()
+        recording.stop()
         RigFiles.remove(directory)
     }
 

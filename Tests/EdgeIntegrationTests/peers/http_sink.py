@@ -6,6 +6,7 @@
   any /fail            -> 500 {"error": "boom"}
   any /huge            -> 200 with 1 MiB of 'x'
   any /status/<code>   -> that status, with Retry-After: 7 for 429
+  POST /stamp          -> 200; the file gets {"receivedNs": <wall ns at arrival>, "body": "..."}
 Each request body is also appended to the file named by argv[1] (if given), one line each.
 """
 import json, sys, time
@@ -20,8 +21,11 @@ class Handler(BaseHTTPRequestHandler):
         length = int(self.headers.get("Content-Length", 0) or 0)
         body = self.rfile.read(length) if length else b""
         if OUT:
+            line = body
+            if self.path.startswith("/stamp"):
+                line = json.dumps({"receivedNs": time.time_ns(), "body": body.decode("utf-8", "replace")}).encode()
             with open(OUT, "ab") as f:
-                f.write(body + b"\n")
+                f.write(line + b"\n")
         status, headers, payload = 200, {"Content-Type": "application/json"}, b""
         if self.path.startswith("/echo"):
             payload = json.dumps({"method": self.command, "path": self.path,
