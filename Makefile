@@ -93,7 +93,7 @@ deb: deps
 	$(call install_missing,$(DEB_PACKAGES))
 	BUILD=$(BUILD) SWIFT=$(SWIFT) packaging/build-deb.sh
 
-# docs/performance.md P1-P11: runs every benchmark (each prints its summary lines as it goes),
+# docs/performance.md P1-P12: runs every benchmark (each prints its summary lines as it goes),
 # keeps going when one fails, and ends with one table of all targets (Benchmarks/report.py)
 # read from the whole output, which stays in Benchmarks/.build/bench.log. Each piece is named
 # with the ids it measures, so the table can say why an id has no figure. Exits non-zero only
@@ -109,7 +109,15 @@ bench: deps
 		bash -c 'cd Benchmarks && $(SWIFT) package --allow-writing-to-package-directory benchmark --no-progress'; \
 	piece "make bench-agent" "P4 P9" $(BENCH_MAKE) bench-agent; \
 	piece "make bench-startup" "P5 P6" $(BENCH_MAKE) bench-startup; \
+	piece "make bench-lag" "P12" $(BENCH_MAKE) bench-lag; \
 	python3 Benchmarks/report.py --docs docs/performance.md $(BENCH_LOG)
+
+# docs/performance.md P12: reading -> webhook lag with every fsync slowed to 0, 100 and 500 ms
+# (an LD_PRELOAD shim), 20 s each, on the simulated board.
+.PHONY: bench-lag
+bench-lag: test-deps
+	$(SWIFT) build -c release
+	Benchmarks/lag/run.py --binary "$$($(SWIFT) build -c release --show-bin-path)/edgeflow"
 
 # docs/performance.md P5 (stripped static binary vs an empty Swift program) and P6 (exec to
 # READY=1 on a notification socket, median of 20 runs).
