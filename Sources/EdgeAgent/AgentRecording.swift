@@ -20,7 +20,7 @@ struct AgentRecording: Sendable {
             let handoff = config.agent.recordBufferBytes
             guard let settings = config.uplink else {
                 let file = try RecordFile(directory: config.agent.dataDir)
-                let writer = RecordWriter(store: file, handoffBytes: handoff, clock: clock, logger: logger)
+                let writer = try RecordWriter(store: file, handoffBytes: handoff, clock: clock, logger: logger)
                 return AgentRecording(spool: nil, writer: writer)
             }
             let spool = try Spool(
@@ -28,7 +28,7 @@ struct AgentRecording: Sendable {
                 settings: SpoolSettings(
                     maxBytes: settings.spoolMaxBytes, maxAgeNanoseconds: settings.spoolMaxAgeNanoseconds),
                 logger: logger)
-            let writer = RecordWriter(
+            let writer = try RecordWriter(
                 store: SpoolStore(spool: spool), handoffBytes: handoff,
                 syncIntervalNanoseconds: settings.syncIntervalNanoseconds, clock: clock, logger: logger)
             return AgentRecording(spool: spool, writer: writer)

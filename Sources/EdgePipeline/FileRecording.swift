@@ -18,7 +18,7 @@ public final class FileRecording: Sendable {
         logger: Logger
     ) throws {
         file = try RecordFile(directory: directory, name: name)
-        writer = RecordWriter(store: file, logger: logger)
+        writer = try RecordWriter(store: file, logger: logger)
         try writer.start()
         recorder = HandoffRecorder(writer: writer, sources: sources)
     }

@@ -50,12 +50,13 @@ public final class RecordWriter: @unchecked Sendable {
 
     /// Creates a writer over `store` with a hand-off of `handoffBytes`; frames are fsync'd at
     /// most every `syncIntervalNanoseconds` (nil: only on durable flushes). Call `start()`.
+    /// Throws when the hand-off's memory cannot be mapped.
     public init(
         store: any RecordStore, handoffBytes: Int = 1 << 20, syncIntervalNanoseconds: Int64? = nil,
         clock: any EdgeClock = SystemClock(), logger: Logger
-    ) {
+    ) throws(FileError) {
         self.store = store
-        frames = ByteHandoff(capacity: handoffBytes)
+        frames = try ByteHandoff(capacity: handoffBytes)
         self.clock = clock
         self.logger = logger
         syncInterval = Atomic(syncIntervalNanoseconds ?? .max)
@@ -161,7 +162,7 @@ public final class RecordWriter: @unchecked Sendable {
     public var status: RecordWriterStatus {
         let (error, since) = lock.withLock { (lastError, failingSince) }
         return RecordWriterStatus(
-            capacity: frames.capacity, occupancy: frames.occupancy, highWater: frames.highWater,
+            capacity: frames.usableCapacity, occupancy: frames.occupancy, highWater: frames.highWater,
             dropped: frames.dropped, written: writtenCount.load(ordering: .relaxed),
             failures: failureCount.load(ordering: .relaxed), syncs: syncCount.load(ordering: .relaxed),
             lastSyncNanoseconds: lastSyncTime.load(ordering: .relaxed),
@@ -330,7 +331,7 @@ public final class RecordWriter: @unchecked Sendable {
 
 /// The record writer and its hand-off at one moment (status `recorder`, metrics).
 public struct RecordWriterStatus: Sendable, Equatable {
-    /// Hand-off size in bytes.
+    /// Hand-off size in bytes (what the pipeline may fill).
     public var capacity: Int
     /// Bytes waiting in the hand-off.
     public var occupancy: Int

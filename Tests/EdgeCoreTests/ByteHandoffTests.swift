@@ -1,6 +1,10 @@
 import EdgeCore
 import Testing
 
+#if canImport(Glibc)
+    import Glibc
+#endif
+
 /// The pipeline → record writer hand-off: records come out whole and in order wherever they
 /// wrap, a full hand-off refuses (and counts) instead of waiting, and one producer and one
 /// consumer on two threads lose nothing that was accepted.
@@ -16,42 +20,60 @@ import Testing
         return bytes
     }
 
-    @Test func everyStartOffsetAndLengthComesOutWholeWhereverItWraps() {
-        let capacity = 64
-        for start in 0..<capacity {
-            for length in 0...(capacity - 4) {
-                let handoff = ByteHandoff(capacity: capacity)
-                // Move both positions to `start` (mod capacity) with consumed filler records;
-                // a record takes at least its 4-byte prefix, so short moves go once around.
-                let move = start == 0 ? [] : start >= 4 ? [start] : [34, start + capacity - 34]
-                for bytes in move {
-                    let filler = record(-1, length: bytes - 4)
-                    #expect(filler.withUnsafeBytes { handoff.offer($0) })
-                    #expect(take(handoff) == filler)
-                }
-                let expected = record(start, length: length)
-                let accepted = expected.withUnsafeBytes { handoff.offer($0) }
-                #expect(accepted, "start \(start) length \(length)")
-                #expect(take(handoff) == expected, "start \(start) length \(length)")
-                #expect(take(handoff) == nil)
-                #expect(handoff.occupancy == 0)
-            }
+    /// Moves both positions by `bytes` (mod the capacity) with filler records read at once; a
+    /// record takes at least its 4-byte prefix, so a move of 1-3 bytes goes once around.
+    func advance(_ handoff: ByteHandoff, by bytes: Int) {
+        var remaining = bytes > 0 && bytes < 4 ? bytes + handoff.capacity : bytes
+        while remaining > 0 {
+            var chunk = min(remaining, 4000)
+            if remaining - chunk > 0 && remaining - chunk < 4 { chunk -= 4 }
+            let filler = record(-1, length: chunk - 4)
+            #expect(filler.withUnsafeBytes { handoff.offer($0) })
+            #expect(take(handoff) == filler)
+            remaining -= chunk
         }
     }
 
-    @Test func aFullHandoffRefusesCountsAndKeepsWhatItHas() {
-        let handoff = ByteHandoff(capacity: 64)
-        let a = record(1, length: 26)
-        let b = record(2, length: 26)
+    @Test func recordsComeOutWholeWhereverTheyWrapAndAfterTheirPagesWereGivenBack() throws {
+        let capacity = try ByteHandoff(capacity: 1).capacity
+        // Every layout near the end of the storage (the prefix or the bytes wrap) and near its
+        // start, each with every short length and a few long ones.
+        let starts = Array(0..<8) + Array((capacity - 320)..<capacity)
+        let lengths = Array(0...300) + [1000, 4000]
+        for start in starts {
+            let handoff = try ByteHandoff(capacity: 1)
+            advance(handoff, by: start)
+            for (n, length) in lengths.enumerated() {
+                let expected = record(start &+ n, length: length)
+                #expect(expected.withUnsafeBytes { handoff.offer($0) }, "start \(start) length \(length)")
+                #expect(take(handoff) == expected, "start \(start) length \(length)")
+            }
+            #expect(take(handoff) == nil)
+            #expect(handoff.occupancy == 0)
+        }
+    }
+
+    @Test func storageIsWholePagesAndTheProducerKeepsOnePageFree() throws {
+        let page = Int(sysconf(Int32(_SC_PAGESIZE)))
+        let handoff = try ByteHandoff(capacity: 10_000)
+        #expect(handoff.capacity % page == 0 && handoff.capacity >= 10_000)
+        #expect(handoff.usableCapacity == handoff.capacity - page)
+    }
+
+    @Test func aFullHandoffRefusesCountsAndKeepsWhatItHas() throws {
+        let handoff = try ByteHandoff(capacity: 1)
+        let half = handoff.usableCapacity / 2 - 4
+        let a = record(1, length: half)
+        let b = record(2, length: half)
         #expect(a.withUnsafeBytes { handoff.offer($0) })
         #expect(b.withUnsafeBytes { handoff.offer($0) })
-        // 60 bytes used: 4 + 10 more does not fit.
+        // Full to the byte: one more record of any size does not fit.
         let c = record(3, length: 10)
         #expect(!c.withUnsafeBytes { handoff.offer($0) })
         #expect(handoff.dropped == 1)
         #expect(handoff.droppedBytes == 10)
         #expect(handoff.offered == 2)
-        #expect(handoff.highWater == 60)
+        #expect(handoff.highWater == handoff.usableCapacity)
         #expect(take(handoff) == a)
         // Room again once the consumer moved on.
         #expect(c.withUnsafeBytes { handoff.offer($0) })
@@ -60,8 +82,8 @@ import Testing
         #expect(handoff.dropped == 1)
     }
 
-    @Test func aRecordIsShownAgainUntilConsumed() {
-        let handoff = ByteHandoff(capacity: 128)
+    @Test func aRecordIsShownAgainUntilConsumed() throws {
+        let handoff = try ByteHandoff(capacity: 128)
         let a = record(5, length: 9)
         #expect(a.withUnsafeBytes { handoff.offer($0) })
         #expect(handoff.withOldest { Array($0) } == a)
@@ -71,7 +93,7 @@ import Testing
     }
 
     @Test func oneProducerAndOneConsumerThreadLoseNothingAccepted() throws {
-        let handoff = ByteHandoff(capacity: 4096)
+        let handoff = try ByteHandoff(capacity: 4096)
         let total = 200_000
         let producer = try OwnerThread(name: "producer") {
             for tag in 0..<total {
