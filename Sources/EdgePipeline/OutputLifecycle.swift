@@ -210,15 +210,10 @@ extension OutputController {
             if purpose == .redrive { r.recovering = false }
             switch result {
             case .success:
+                // A disagreement ends only with a reading that agrees: a driver that does not
+                // verify its writes cannot tell whether the device kept the value.
                 r.confirmed = value
                 r.confirmedAt = wall
-                if value == r.commanded, r.mismatchSince != nil {
-                    r.mismatchSince = nil
-                    events.append(
-                        OutputEvent(
-                            level: .notice, message: "output agrees with its device again",
-                            metadata: ["output": "\(id)", "value": "\(fmt(value))"]))
-                }
                 let reason =
                     switch (purpose, r.state) {
                     case (.redrive, _): "re-driven to \(fmt(value)) after its device answered"
