@@ -103,7 +103,8 @@ enum Health {
                     HealthProblem(
                         kind: .outputMismatch, subject: output.id,
                         message: "output \(output.id): the device holds \(device), commanded "
-                            + "\(JSONValue.formatNumber(output.commanded)), for \(seconds(since)) (limit \(seconds(limit)))"))
+                            + "\(JSONValue.formatNumber(output.commanded)), for \(seconds(since)) "
+                            + "(limit \(seconds(limit)))"))
             }
         }
         return problems

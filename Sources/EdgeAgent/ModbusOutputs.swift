@@ -19,7 +19,9 @@ struct ModbusOutputDriver: OutputDriver {
         }
         for output in outputs {
             guard case .modbus(let device, let point) = output.target,
-                let found = map[device]?.devices.first(where: { $0.id == device })?.points.first(where: { $0.name == point })
+                let found = map[device]?.devices.first(where: { $0.id == device })?.points.first(where: {
+                    $0.name == point
+                })
             else { continue }
             points[output.id] = found
         }

@@ -65,7 +65,10 @@ extension StatusSnapshot {
         out.family("edgeflow_output_mismatch", "gauge", "1 while an output's read-back disagrees with its command.")
         for o in outputs { out.sample("edgeflow_output_mismatch", [("output", o.id)], o.lifecycle.mismatch ? 1 : 0) }
         let outputFamilies: [(String, String, (OutputStatus) -> UInt64)] = [
-            ("edgeflow_output_mismatches_total", "Disagreements between read-back and command per output.", { $0.mismatches }),
+            (
+                "edgeflow_output_mismatches_total", "Disagreements between read-back and command per output.",
+                { $0.mismatches }
+            ),
             ("edgeflow_output_failures_total", "Writes the driver failed per output.", { $0.failures }),
             ("edgeflow_output_refused_total", "Writes the envelope refused per output.", { $0.refused }),
         ]

@@ -201,7 +201,8 @@ public final class GPIOChipOwner: FrameSource, OutputDriver, @unchecked Sendable
     public func readBack(
         _ output: OutputConfig, completion: @escaping @Sendable (Result<Double, OutputDriveError>) -> Void
     ) {
-        guard case .gpio(_, _, let offset, _) = output.target, thread != nil, !stopFlag.load(ordering: .acquiring) else {
+        guard case .gpio(_, _, let offset, _) = output.target, thread != nil, !stopFlag.load(ordering: .acquiring)
+        else {
             completion(.failure(OutputDriveError("\(sourceName) is not open")))
             return
         }
@@ -262,10 +263,8 @@ public final class GPIOChipOwner: FrameSource, OutputDriver, @unchecked Sendable
             do {
                 try outputRequest.set(offset: command.offset, value: command.value)
                 let level = try outputLevel(command.offset, in: outputRequest)
-                command.done(
-                    level == command.value
-                        ? .success(())
-                        : .failure(OutputDriveError("\(sourceName): line \(command.offset) reads back \(level) after setting \(command.value)")))
+                let mismatch = "\(sourceName): line \(command.offset) reads back \(level) after setting \(command.value)"
+                command.done(level == command.value ? .success(()) : .failure(OutputDriveError(mismatch)))
             } catch {
                 command.done(.failure(OutputDriveError("\(sourceName): \(error)")))
             }

@@ -33,13 +33,18 @@ public final class OutputController: Sendable {
         self.logger = logger
         self.onDriven = onDriven
         var modes: [String: OutputReadBack] = [:]
-        for output in outputs { modes[output.id] = drivers[output.id]?.readBackMode(for: output) ?? OutputReadBack.none }
+        for output in outputs {
+            modes[output.id] = drivers[output.id]?.readBackMode(for: output) ?? OutputReadBack.none
+        }
         readBackModes = modes
         let now = clock.monotonicNanoseconds()
         states = Mutex(
             Dictionary(
                 uniqueKeysWithValues: outputs.map {
-                    ($0.id, OutputRecord(stateSince: now, commanded: $0.safeValue, changedAt: now - $0.minHoldNanoseconds))
+                    (
+                        $0.id,
+                        OutputRecord(stateSince: now, commanded: $0.safeValue, changedAt: now - $0.minHoldNanoseconds)
+                    )
                 }))
     }
 
@@ -102,7 +107,10 @@ public final class OutputController: Sendable {
             }
             logger.error(
                 "output not confirmed at its safe value",
-                metadata: ["output": "\(output.id)", "safe_value": "\(output.safeValue)", "error": "\(failed[output.id] ?? "")"])
+                metadata: [
+                    "output": "\(output.id)", "safe_value": "\(output.safeValue)",
+                    "error": "\(failed[output.id] ?? "")",
+                ])
         }
         return failed
     }
@@ -173,7 +181,9 @@ public final class OutputController: Sendable {
         for output in due {
             send(output, output.safeValue, purpose: .safe) { result in
                 if case .failure(let error) = result {
-                    logger.error("output did not return to its safe value", metadata: ["output": "\(output.id)", "error": "\(error)"])
+                    logger.error(
+                        "output did not return to its safe value",
+                        metadata: ["output": "\(output.id)", "error": "\(error)"])
                 }
             }
         }

@@ -11,7 +11,10 @@ extension OutputController {
         let integral: Bool = if case .gpio = output.target { true } else { false }
         if let allowed = output.allowedValues, value.isFinite, !allowed.contains(value), value != output.safeValue {
             let list = allowed.map(fmt).joined(separator: ", ")
-            throw refuse(id, Refusal(rule: "allowed", message: "\(fmt(value)) is not one of the allowed values of '\(id)' (\(list))"))
+            throw refuse(
+                id,
+                Refusal(rule: "allowed", message: "\(fmt(value)) is not one of the allowed values of '\(id)' (\(list))")
+            )
         }
         guard value.isFinite, (output.minimum...output.maximum).contains(value), !integral || value == value.rounded()
         else {
@@ -23,7 +26,9 @@ extension OutputController {
         }
         let now = clock.monotonicNanoseconds()
         let outcome: Result<Bool, Refusal> = states.withLock { all in
-            guard var s = all[id] else { return .failure(Refusal(rule: "unknown-output", message: "no output '\(id)'")) }
+            guard var s = all[id] else {
+                return .failure(Refusal(rule: "unknown-output", message: "no output '\(id)'"))
+            }
             let revert: Int64? = holdNanoseconds > 0 && value != output.safeValue ? now + holdNanoseconds : nil
             if value == s.commanded && s.state == .confirmed {
                 s.revertAt = revert
@@ -44,7 +49,9 @@ extension OutputController {
                 if let limit = output.maxChanges {
                     // Only as many timestamps as the limit are needed to decide the next write.
                     s.recentChanges.append(now)
-                    if s.recentChanges.count > limit.count { s.recentChanges.removeFirst(s.recentChanges.count - limit.count) }
+                    if s.recentChanges.count > limit.count {
+                        s.recentChanges.removeFirst(s.recentChanges.count - limit.count)
+                    }
                 }
             }
             s.commanded = value
@@ -55,7 +62,9 @@ extension OutputController {
         }
         switch outcome {
         case .failure(let refusal):
-            logger.warning("output write refused", metadata: ["output": "\(id)", "rule": "\(refusal.rule)", "reason": "\(refusal.message)"])
+            logger.warning(
+                "output write refused",
+                metadata: ["output": "\(id)", "rule": "\(refusal.rule)", "reason": "\(refusal.message)"])
             throw refusal
         case .success(let send):
             return send
@@ -75,7 +84,8 @@ extension OutputController {
                 rule: "unconfirmed",
                 message:
                     "'\(id)' has not confirmed its safe value \(fmt(output.safeValue)) yet\(cause); other values are "
-                    + "refused until its device answers and edgeflow confirms the safe value, tried again on every answer")
+                    + "refused until its device answers and edgeflow confirms the safe value, tried again on every answer"
+            )
         case .unknown where output.maxStep != nil:
             return Refusal(
                 rule: "unconfirmed",
@@ -117,7 +127,9 @@ extension OutputController {
     /// Counts and logs a refusal by the range or allowed-set rules; returns it to throw.
     private func refuse(_ id: String, _ refusal: Refusal) -> Refusal {
         states.withLock { $0[id]?.refused += 1 }
-        logger.warning("output write refused", metadata: ["output": "\(id)", "rule": "\(refusal.rule)", "reason": "\(refusal.message)"])
+        logger.warning(
+            "output write refused",
+            metadata: ["output": "\(id)", "rule": "\(refusal.rule)", "reason": "\(refusal.message)"])
         return refusal
     }
 }

@@ -46,7 +46,9 @@ struct OutputRecord: Sendable {
     var nextReadBackAt: Int64?
 
     /// Moves to `next`, noting one log line with the reason; staying put notes nothing.
-    mutating func enter(_ next: OutputState, at now: Int64, id: String, reason: String, into events: inout [OutputEvent]) {
+    mutating func enter(
+        _ next: OutputState, at now: Int64, id: String, reason: String, into events: inout [OutputEvent]
+    ) {
         guard next != state else { return }
         let level: Logger.Level =
             switch (state, next) {
@@ -183,7 +185,8 @@ extension OutputController {
                         OutputEvent(
                             level: .error, message: "output still disagrees after re-driving it; leaving it",
                             metadata: [
-                                "output": "\(id)", "device_value": "\(fmt(reading))", "commanded": "\(fmt(r.commanded))",
+                                "output": "\(id)", "device_value": "\(fmt(reading))",
+                                "commanded": "\(fmt(r.commanded))",
                                 "redrives": "\(Self.redrivesPerMismatch)",
                             ]))
                 }
@@ -269,7 +272,9 @@ extension OutputController {
                 let events = states.withLock { all -> [OutputEvent] in
                     all[output.id]?.readBackInFlight = false
                     all[output.id]?.nextReadBackAt = later
-                    guard case .failure(let error) = result, all[output.id]?.lastError != error.message else { return [] }
+                    guard case .failure(let error) = result, all[output.id]?.lastError != error.message else {
+                        return []
+                    }
                     all[output.id]?.lastError = error.message
                     return [
                         OutputEvent(

@@ -130,7 +130,8 @@ struct OutputWriteHandlerTests {
     /// A controller whose outputs start confirmed at their safe values, as the agent's start
     /// leaves them (an unconfirmed output takes only its safe value).
     func controller(_ drivers: [String: any OutputDriver]) -> OutputController {
-        let c = OutputController(outputs: [alarm, setpoint], drivers: drivers, clock: ManualClock(), logger: quietLogger)
+        let c = OutputController(
+            outputs: [alarm, setpoint], drivers: drivers, clock: ManualClock(), logger: quietLogger)
         c.driveAllSafe(timeoutNanoseconds: 0)
         return c
     }

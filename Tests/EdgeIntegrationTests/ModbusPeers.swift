@@ -125,7 +125,8 @@ final class ModbusServerPeer {
             let fields = line.split(separator: " ").compactMap { Int($0) }
             guard fields.count == 4 || fields.count == 5 else { return nil }
             return ServerRequest(
-                unit: fields[0], function: fields[1], address: fields[2], count: fields[3], written: fields.dropFirst(4).first)
+                unit: fields[0], function: fields[1], address: fields[2], count: fields[3],
+                written: fields.dropFirst(4).first)
         }
     }
 
@@ -290,7 +291,10 @@ func mbpollHoldingRegister(_ tools: ModbusPeerTools, port: UInt16, address: Int)
     let dir = try TemporaryDirectory(prefix: "edgeflow-mbpoll")
     let result = try await runToCompletion(
         tools.mbpoll,
-        ["-m", "tcp", "-p", String(port), "-a", "1", "-0", "-r", String(address), "-c", "1", "-t", "4", "-1", "127.0.0.1"],
+        [
+            "-m", "tcp", "-p", String(port), "-a", "1", "-0", "-r", String(address), "-c", "1", "-t", "4", "-1",
+            "127.0.0.1",
+        ],
         in: dir)
     return mbpollValues(result.output)[address].flatMap { Int($0) }
 }

@@ -12,7 +12,8 @@ import Testing
 /// the peer's request log, never through the agent.
 struct OutputRecoveryTests {
     /// Holding register 0 is `want` (what the flow writes), 10 is `sp`, the output's register.
-    static let layout = #"{"units": {"1": {"holding": [{"address": 0, "type": "uint16", "value": WANT}, "#
+    static let layout =
+        #"{"units": {"1": {"holding": [{"address": 0, "type": "uint16", "value": WANT}, "#
         + #"{"address": 10, "type": "uint16", "value": 0}]}}}"#
 
     /// A running pymodbus device (or one to be started), the agent's config and its socket.
@@ -28,7 +29,8 @@ struct OutputRecoveryTests {
             let tools = try await ModbusPeerTools.require(in: dir)
             let port = try freeTCPPort()
             server = try ModbusServerPeer(
-                tools: tools, directory: dir, layout: OutputRecoveryTests.layout.replacingOccurrences(of: "WANT", with: "\(want)"),
+                tools: tools, directory: dir,
+                layout: OutputRecoveryTests.layout.replacingOccurrences(of: "WANT", with: "\(want)"),
                 link: .tcp(port: port))
             if startDevice { try await server.start() }
             socket = dir.file("agent.sock")
@@ -72,7 +74,8 @@ struct OutputRecoveryTests {
 
         /// Starts the agent and waits for its status socket.
         func startAgent() async throws -> PeerProcess {
-            let agent = try PeerProcess.start(EdgeflowBinary.path, ["run", "--config", config], log: dir.file("agent.log"))
+            let agent = try PeerProcess.start(
+                EdgeflowBinary.path, ["run", "--config", config], log: dir.file("agent.log"))
             try await agent.waitForFile(socket)
             return agent
         }
@@ -91,7 +94,8 @@ struct OutputRecoveryTests {
         /// The `setpoint` entry of the agent's status document.
         func output() throws -> [String: Any] {
             let status = try StatusProbe.status(socket: socket)
-            guard let entry = (status["outputs"] as? [[String: Any]])?.first(where: { $0["id"] as? String == "setpoint" })
+            guard
+                let entry = (status["outputs"] as? [[String: Any]])?.first(where: { $0["id"] as? String == "setpoint" })
             else { throw PeerError("no output 'setpoint' in \(status)") }
             return entry
         }
@@ -120,11 +124,22 @@ struct OutputRecoveryTests {
             return o["state"] as? String == "pending" && o["lastError"] is String && o["value"] is NSNull
         }
         // Down for 5 s, counted by the agent's own clock of the output's state.
-        try await waitFor("5 s pending", timeout: .seconds(15)) { (try rig.output()["stateSeconds"] as? Double ?? 0) >= 5 }
+        try await waitFor("5 s pending", timeout: .seconds(15)) {
+            (try rig.output()["stateSeconds"] as? Double ?? 0) >= 5
+        }
         let check = try EdgeflowBinary.run(["status", "--check", "--socket", rig.socket])
         #expect(check.status == 1, "\(check.stdout)")
         #expect(check.stderr.contains("output setpoint: pending for"), "\(check.stderr)")
         #expect(rig.spWrites().isEmpty)
+        // A reload keeps the output pending, with its failures and last error, instead of a fresh
+        // start that would hide why.
+        let before = try rig.output()
+        kill(agent.pid, SIGHUP)
+        try await waitFor("the reload applied") { try StatusProbe.status(socket: rig.socket)["generation"] as? Double == 2 }
+        let after = try rig.output()
+        #expect(after["state"] as? String == "pending")
+        #expect((after["failures"] as? Double ?? 0) >= (before["failures"] as? Double ?? 1), "\(before) -> \(after)")
+        #expect(after["lastError"] as? String == before["lastError"] as? String)
 
         try await rig.server.start()
         // Backoff (or a parked probe) at most 1 s, then a poll: the safe value lands well within 5 s.
@@ -134,7 +149,8 @@ struct OutputRecoveryTests {
         #expect(Array(rig.spWrites().prefix(2)) == [20, 30], "\(rig.spWrites())")
         try await waitFor("status confirmed at 30") {
             let o = try rig.output()
-            return o["state"] as? String == "confirmed" && o["value"] as? Double == 30 && o["commanded"] as? Double == 30
+            return o["state"] as? String == "confirmed" && o["value"] as? Double == 30
+                && o["commanded"] as? Double == 30
         }
         #expect(try EdgeflowBinary.run(["status", "--check", "--socket", rig.socket]).status == 0)
         let table = try EdgeflowBinary.run(["status", "--socket", rig.socket])
@@ -160,6 +176,15 @@ struct OutputRecoveryTests {
             return o["mismatch"] as? Bool == false && o["mismatches"] as? Double == 1 && o["value"] as? Double == 30
         }
         #expect(agent.output().components(separatedBy: "output disagrees with its device").count == 2, "logged once")
+        let metrics = try StatusProbe.curl(socket: rig.socket, url: "http://localhost/metrics").body
+        for line in [
+            #"edgeflow_output_mismatches_total{output="setpoint"} 1"#,
+            #"edgeflow_output_state{output="setpoint",state="confirmed"} 1"#,
+            #"edgeflow_output_state{output="setpoint",state="unknown"} 0"#, #"edgeflow_output_value{output="setpoint"} 30"#,
+            #"edgeflow_output_commanded_value{output="setpoint"} 30"#, #"edgeflow_output_failures_total{output="setpoint"} 0"#,
+        ] {
+            #expect(metrics.contains(line + "\n"), "\(line) missing in:\n\(metrics)")
+        }
     }
 
     @Test func withOnMismatchReportAChangeBehindTheAgentsBackIsShownNotReDriven() async throws {
@@ -215,7 +240,8 @@ struct OutputRecoveryTests {
         try await waitFor("the register restored to 40") { try await rig.server.readHoldingRegister(10) == 40 }
         try await waitFor("status agreeing at 40") {
             let o = try rig.output()
-            return o["state"] as? String == "confirmed" && o["value"] as? Double == 40 && o["mismatch"] as? Bool == false
+            return o["state"] as? String == "confirmed" && o["value"] as? Double == 40
+                && o["mismatch"] as? Bool == false
         }
         try await rig.server.control("set 1 0 35")
         try await waitFor("the flow's next value on the device") { try await rig.server.readHoldingRegister(10) == 35 }

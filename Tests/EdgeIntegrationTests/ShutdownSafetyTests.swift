@@ -63,12 +63,14 @@ struct ShutdownSafetyTests {
         // The flow has driven both outputs away from safe once the live view says so.
         try await agent.waitForOutput(containing: "output setpoint (boiler.sp) = 30")
         try await agent.waitForOutput(containing: "output lamp (GPIO27) = 1")
-        #expect(try await mbpollHoldingRegister(tools, port: port, address: 10) == 30, "the flow's write reached the device")
+        #expect(
+            try await mbpollHoldingRegister(tools, port: port, address: 10) == 30, "the flow's write reached the device")
 
         kill(agent.pid, signal)
         let status = await agent.waitForExit(timeout: .seconds(15))
         #expect(status == 0, "\(agent.output())")
-        #expect(try await mbpollHoldingRegister(tools, port: port, address: 10) == 20, "setpoint back at its safe value")
+        #expect(
+            try await mbpollHoldingRegister(tools, port: port, address: 10) == 20, "setpoint back at its safe value")
         let log = agent.output()
         let lampLines = log.split(separator: "\n").filter { $0.hasPrefix("output lamp (GPIO27) = ") }
         #expect(lampLines.last == "output lamp (GPIO27) = 0", "the simulated line ends at its safe value")

@@ -28,7 +28,9 @@ final class FakeDevice: LoggingDriver {
         set { held.withLock { $0 = newValue } }
     }
 
-    func drive(_ output: OutputConfig, value: Double, completion: @escaping @Sendable (Result<Void, OutputDriveError>) -> Void) {
+    func drive(
+        _ output: OutputConfig, value: Double, completion: @escaping @Sendable (Result<Void, OutputDriveError>) -> Void
+    ) {
         log.record(output, value)
         guard up.load(ordering: .acquiring) else { return completion(.failure(OutputDriveError("connection refused"))) }
         held.withLock { $0 = clamp.map { min($0, value) } ?? value }
@@ -81,7 +83,9 @@ struct OutputLifecycleTests {
 
     /// A controller over one output on `device`, with a log that keeps its lines; `started`
     /// drives the safe value first, as the agent's start does.
-    func make(_ output: OutputConfig, _ device: FakeDevice, started: Bool = true) -> (OutputController, ManualClock, LogLines) {
+    func make(_ output: OutputConfig, _ device: FakeDevice, started: Bool = true) -> (
+        OutputController, ManualClock, LogLines
+    ) {
         let clock = ManualClock()
         let lines = LogLines()
         let controller = OutputController(
@@ -117,7 +121,9 @@ struct OutputLifecycleTests {
         #expect(status(c)?.value == nil)
         let refused = try #require(refusal(c, "sp", 25), "a pending output must refuse anything but its safe value")
         #expect(refused.rule == "unconfirmed")
-        #expect(refused.message.contains("has not confirmed its safe value 20 yet (connection refused)"), "\(refused.message)")
+        #expect(
+            refused.message.contains("has not confirmed its safe value 20 yet (connection refused)"),
+            "\(refused.message)")
         device.up.store(true, ordering: .releasing)
         c.observe(id: "sp", reading: 0)  // the device answers a poll: its register still reads 0
         #expect(device.value == 20, "the safe value was re-driven")
@@ -264,7 +270,9 @@ struct OutputLifecycleTests {
         clock.advance(nanoseconds: 1_200_000_000)
         let early = refusal(c, "alarm", 1)
         #expect(early?.rule == "min-hold")
-        #expect(early?.message == "'alarm' changed 1.2 s ago and holds each value at least 2 s; next change allowed in 800 ms")
+        #expect(
+            early?.message
+                == "'alarm' changed 1.2 s ago and holds each value at least 2 s; next change allowed in 800 ms")
         clock.advance(nanoseconds: 226_521_522)
         #expect(
             refusal(c, "alarm", 1)?.message
