@@ -42,6 +42,8 @@ struct OutputRecord: Sendable {
     var inFlight = 0
     /// A recovery or re-drive is in flight; further answers of the device wait for its outcome.
     var recovering = false
+    /// Recoveries tried since the output last was confirmed (only the first is logged).
+    var recoveries = 0
     var readBackInFlight = false
     var nextReadBackAt: Int64?
 
@@ -143,10 +145,13 @@ extension OutputController {
                     r.revertAt = nil
                     r.changedAt = now
                 }
-                events.append(
-                    OutputEvent(
-                        level: .notice, message: "output's device answers again; re-driving it",
-                        metadata: ["output": "\(id)", "state": "\(r.state.rawValue)", "value": "\(fmt(target))"]))
+                if r.recoveries == 0 {
+                    events.append(
+                        OutputEvent(
+                            level: .notice, message: "output's device answers again; re-driving it",
+                            metadata: ["output": "\(id)", "state": "\(r.state.rawValue)", "value": "\(fmt(target))"]))
+                }
+                r.recoveries += 1
                 redrive = target
             case .confirmed:
                 guard output.readBack, reading.isFinite else { break }
@@ -224,6 +229,7 @@ extension OutputController {
                     default: "write of \(fmt(value)) confirmed"
                     }
                 r.enter(.confirmed, at: now, id: id, reason: reason, into: &events)
+                r.recoveries = 0
             case .failure(let error):
                 r.failures += 1
                 if r.state == .confirmed {

@@ -158,6 +158,21 @@ struct OutputLifecycleTests {
         #expect(lines.count("output confirmed") == 2)
     }
 
+    /// A device that answers polls but refuses the write (an exception on the register) is
+    /// retried at every answer, and logged once, not once per poll.
+    @Test func recoveryTriedAtEveryAnswerIsLoggedOnce() throws {
+        let device = FakeDevice(up: false)
+        let (c, _, lines) = make(setpoint, device)
+        for _ in 0..<3 { c.observe(id: "sp", reading: 0) }
+        #expect(device.log.all == ["sp=20", "sp=20", "sp=20", "sp=20"], "the start-up write and three recoveries")
+        #expect(lines.count("output's device answers again; re-driving it") == 1)
+        #expect(lines.count("output still pending") == 1, "one line for the error, not one per attempt")
+        #expect(status(c)?.failures == 4)
+        device.up.store(true, ordering: .releasing)
+        c.observe(id: "sp", reading: 0)
+        #expect(status(c)?.state == .confirmed)
+    }
+
     @Test func onRecoverLastReDrivesTheLastCommandedValue() throws {
         let device = FakeDevice()
         let (c, _, _) = make(setpoint(onRecover: .last), device)
