@@ -334,6 +334,20 @@ extension OutputController {
         }
     }
 
+    /// For `edgeflow flow test --live`, which opens no hardware: takes every output as confirmed
+    /// at its safe value without driving it, so a write meets the envelope as it would in an
+    /// agent that has started; its driver then refuses it with the reason.
+    public func assumeSafeValuesConfirmed() {
+        let now = clock.monotonicNanoseconds()
+        states.withLock { states in
+            for output in outputs {
+                states[output.id]?.state = .confirmed
+                states[output.id]?.stateSince = now
+                states[output.id]?.confirmed = output.safeValue
+            }
+        }
+    }
+
     func emit(_ events: [OutputEvent]) {
         for event in events { logger.log(level: event.level, "\(event.message)", metadata: event.metadata) }
     }
