@@ -71,6 +71,7 @@ public enum FlowTester {
                 let refusing = RefusingDriver(reason: "flow test does not drive outputs; run the agent to drive them")
                 let drivers = Dictionary(uniqueKeysWithValues: config.outputs.map { ($0.id, refusing as any OutputDriver) })
                 let outputs = OutputController(outputs: config.outputs, drivers: drivers, clock: clock, logger: logger)
+                outputs.assumeSafeValuesConfirmed()
                 let recording = try FileRecording(
                     directory: config.agent.dataDir, sources: config.sources.map { ($0.id, $0.pointNames) },
                     logger: logger)

@@ -51,8 +51,9 @@ final class AgentGeneration: Sendable {
         let wake = WakeSignal()
         let texts = FrameTexts()
         let view = LiveView(config: config)
+        let observer = ModbusOutputObserver(config: config)
         (modbusOwners, sharedModbusThreads) = try Self.busOwners(
-            config: config, ring: ring, wake: wake, texts: texts, logger: logger)
+            config: config, ring: ring, wake: wake, texts: texts, observer: observer, logger: logger)
         let sim: SimulatedBoard? =
             config.board.simulated ? SimulatedBoard(config: config, ring: ring, wake: wake, clock: clock) : nil
         simulation = sim
@@ -68,6 +69,7 @@ final class AgentGeneration: Sendable {
         ) { output, value in
             onActivity("output \(output.id) (\(output.targetName)) = \(JSONValue.formatNumber(value))")
         }
+        observer.attach(outputs)
         recorder = recording.recorder(for: config)
         do {
             workers = try BlockingWorkers(count: 4)
@@ -109,9 +111,9 @@ final class AgentGeneration: Sendable {
 
     /// The start steps in order (their stops run in reverse): recorder, action workers, bus
     /// links, outputs to their safe values, pipeline, acquisition. `keptOutputs` (a reload's
-    /// outputs that stay, with their values) are adopted instead of driven safe at start; at
+    /// outputs that stay, with their lifecycle) are adopted instead of driven safe at start; at
     /// stop, the outputs `stopKeeping()` names then are left as they are (a reload hands them on).
-    func stages(keptOutputs: [String: Double], stopKeeping: @escaping @Sendable () -> Set<String>) -> [Stage] {
+    func stages(keptOutputs: [String: OutputHandOver], stopKeeping: @escaping @Sendable () -> Set<String>) -> [Stage] {
         var stages: [Stage] = []
         func add(_ name: String, start: @escaping @Sendable () throws -> Void, stop: @escaping @Sendable () -> Void) {
             stages.append(Stage(name: name, start: start, stop: stop))
@@ -125,7 +127,8 @@ final class AgentGeneration: Sendable {
         add("modbus tcp threads", start: {}, stop: { for thread in shared { thread.shutdown() } })
         // A chip owner requests its output lines at their values from the start: the safe value,
         // or for a reload's kept outputs the value they have, so a hand-over does not glitch them.
-        for chip in gpioOwners { chip.adopt(outputs: keptOutputs) }
+        let keptValues = keptOutputs.mapValues(\.commanded)
+        for chip in gpioOwners { chip.adopt(outputs: keptValues) }
         for source in sources {
             add("\(source.sourceName) link", start: { try source.open() }, stop: { source.close() })
         }
@@ -134,8 +137,8 @@ final class AgentGeneration: Sendable {
         add(
             "outputs",
             start: {
-                outputs.adopt(values: keptOutputs)
-                simulation?.adopt(outputs: keptOutputs)
+                outputs.adopt(keptOutputs)
+                simulation?.adopt(outputs: keptValues)
                 outputs.driveSafe(except: Set(keptOutputs.keys))
             },
             stop: { outputs.driveSafe(except: stopKeeping()) })
@@ -168,7 +171,8 @@ final class AgentGeneration: Sendable {
 
     /// One owner per Modbus bus with devices; each pushes a poll cycle as one frame.
     private static func busOwners(
-        config: AgentConfig, ring: SampleRing, wake: WakeSignal, texts: FrameTexts, logger: Logger
+        config: AgentConfig, ring: SampleRing, wake: WakeSignal, texts: FrameTexts, observer: ModbusOutputObserver,
+        logger: Logger
     ) throws -> (owners: [ModbusBusOwner], shared: [ModbusOwnerThread]) {
         var owners: [ModbusBusOwner] = []
         // TCP buses share a few owner threads, assigned in turn; a serial bus has its own.
@@ -196,6 +200,9 @@ final class AgentGeneration: Sendable {
                     }
                     ring.pushFrame(cycle.samples, timestamp: cycle.timestamp)
                     wake.signal()
+                    // The poll read the outputs on this device too: their read-back and the sign
+                    // that a device that was down answers again.
+                    observer.observe(cycle)
                 })
         }
         return (owners, shared)
@@ -206,7 +213,7 @@ final class AgentGeneration: Sendable {
     private static func outputDrivers(
         config: AgentConfig, simulation: SimulatedBoard?, owners: [ModbusBusOwner], chips: [GPIOChipOwner]
     ) throws -> [String: any OutputDriver] {
-        let modbus = ModbusOutputDriver(owners: owners)
+        let modbus = ModbusOutputDriver(owners: owners, outputs: config.outputs)
         var drivers: [String: any OutputDriver] = [:]
         for output in config.outputs {
             switch output.target {

@@ -1,5 +1,6 @@
 public import EdgeConfig
 import EdgeCore
+import EdgePipeline
 import EdgeUplink
 import Logging
 import Synchronization
@@ -231,15 +232,17 @@ final class GenerationControl: Sendable {
         }
     }
 
-    /// Outputs present in both configs with the same target, with the value they hold now.
-    static func keptOutputs(from old: AgentGeneration, to config: AgentConfig) -> [String: Double] {
-        let values = old.outputs.values
-        var kept: [String: Double] = [:]
+    /// Outputs present in both configs with the same target, with their lifecycle now: a kept
+    /// output that is unknown stays unknown (and is re-driven when its device answers), so a
+    /// reload neither hides a failure nor resets its counters.
+    static func keptOutputs(from old: AgentGeneration, to config: AgentConfig) -> [String: OutputHandOver] {
+        let handOvers = old.outputs.handOver()
+        var kept: [String: OutputHandOver] = [:]
         for output in old.config.outputs {
             guard let same = config.outputs.first(where: { $0.id == output.id }), same.targetName == output.targetName,
-                let value = values[output.id]
+                let handOver = handOvers[output.id]
             else { continue }
-            kept[output.id] = value
+            kept[output.id] = handOver
         }
         return kept
     }

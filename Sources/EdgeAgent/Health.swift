@@ -1,4 +1,6 @@
 import EdgeConfig
+import EdgeCore
+import EdgePipeline
 
 /// One reason `edgeflow status --check` fails.
 struct HealthProblem: Sendable, Equatable {
@@ -8,10 +10,12 @@ struct HealthProblem: Sendable, Equatable {
         case uplinkStale = "uplink-stale"
         case spoolFull = "spool-full"
         case recorderFailing = "recorder-failing"
+        case outputUnconfirmed = "output-unconfirmed"
+        case outputMismatch = "output-mismatch"
     }
 
     var kind: Kind
-    /// The source id, `uplink`, `spool` or `recorder`.
+    /// The source id, the output id, `uplink`, `spool` or `recorder`.
     var subject: String
     /// A sentence for the operator.
     var message: String
@@ -21,6 +25,8 @@ struct HealthProblem: Sendable, Equatable {
 struct HealthInputs: Sendable {
     /// Every source, with how long it has been silent.
     var sources: [StatusSnapshot.Source]
+    /// Every output's lifecycle.
+    var outputs: [OutputStatus] = []
     /// Records waiting in the spool and its fill ratio; nil without an uplink.
     var spool: (waiting: Int64, fillRatio: Double)?
     /// Wall time (ns) of the uplink's last acknowledgement.
@@ -63,6 +69,7 @@ enum Health {
                             + (source.lastError.map { "; last error: \($0)" } ?? "")))
             }
         }
+        problems += outputProblems(inputs.outputs, thresholds: thresholds)
         if let spool = inputs.spool {
             if spool.fillRatio > thresholds.spoolFillMax {
                 problems.append(
@@ -82,6 +89,31 @@ enum Health {
                             message: "uplink: \(last) with \(spool.waiting) records waiting (limit \(seconds(limit)))"
                                 + (inputs.uplinkError.map { "; last error: \($0)" } ?? "")))
                 }
+            }
+        }
+        return problems
+    }
+
+    /// Outputs that stayed pending or unknown, or disagreed with their device, for longer than
+    /// `output_unconfirmed_max`: a locked or overridden actuator needs a person.
+    static func outputProblems(_ outputs: [OutputStatus], thresholds: HealthThresholds) -> [HealthProblem] {
+        let limit = Double(thresholds.outputUnconfirmedMaxNanoseconds) / 1e9
+        var problems: [HealthProblem] = []
+        for output in outputs {
+            if output.state != .confirmed && output.secondsInState > limit {
+                problems.append(
+                    HealthProblem(
+                        kind: .outputUnconfirmed, subject: output.id,
+                        message: "output \(output.id): \(output.state.rawValue) for \(seconds(output.secondsInState)) "
+                            + "(limit \(seconds(limit)))" + (output.lastError.map { "; last error: \($0)" } ?? "")))
+            } else if let since = output.mismatchSeconds, since > limit {
+                let device = output.value.map(JSONValue.formatNumber) ?? "?"
+                problems.append(
+                    HealthProblem(
+                        kind: .outputMismatch, subject: output.id,
+                        message: "output \(output.id): the device holds \(device), commanded "
+                            + "\(JSONValue.formatNumber(output.commanded)), for \(seconds(since)) "
+                            + "(limit \(seconds(limit)))"))
             }
         }
         return problems

@@ -1,7 +1,5 @@
 import EdgeConfig
 import EdgeCore
-import EdgeModbus
-import EdgePipeline
 import EdgeUplink
 import Logging
 import ServiceLifecycle
@@ -90,34 +88,5 @@ struct ReloadSignalService: Service {
 
     private final class Done: Sendable {
         let flag = Atomic<Bool>(false)
-    }
-}
-
-/// Drives Modbus outputs through the owner of their device's bus; completes with the bus's
-/// answer to the write.
-struct ModbusOutputDriver: OutputDriver {
-    private let ownerByDevice: [String: ModbusBusOwner]
-
-    init(owners: [ModbusBusOwner]) {
-        var map: [String: ModbusBusOwner] = [:]
-        for owner in owners {
-            for device in owner.devices { map[device.id] = owner }
-        }
-        ownerByDevice = map
-    }
-
-    func drive(
-        _ output: OutputConfig, value: Double, completion: @escaping @Sendable (Result<Void, OutputDriveError>) -> Void
-    ) {
-        guard case .modbus(let device, let point) = output.target, let owner = ownerByDevice[device] else {
-            completion(.failure(OutputDriveError("no Modbus bus serves the device of output '\(output.id)'")))
-            return
-        }
-        owner.enqueueWrite(device: device, point: point, value: .float(value)) { result in
-            switch result {
-            case .success: completion(.success(()))
-            case .failure(let error): completion(.failure(OutputDriveError("\(error)")))
-            }
-        }
     }
 }

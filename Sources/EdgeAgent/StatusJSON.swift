@@ -1,5 +1,6 @@
 import EdgeCore
 import EdgeFlux
+import EdgePipeline
 import EdgeUplink
 
 /// The JSON document of `GET /status` (docs/status.md). Times are milliseconds since the epoch,
@@ -41,16 +42,7 @@ extension StatusSnapshot {
             ]))
         root["pipeline"] = .object(JSONObject([("frames", number(frames)), ("partialFrames", number(partialFrames))]))
         root["apps"] = .array(appsJSON)
-        root["outputs"] = .array(
-            outputs.map {
-                .object(
-                    JSONObject([
-                        ("id", .string($0.id)), ("target", .string($0.target)),
-                        ("value", $0.value.map(JSONValue.number) ?? .null),
-                        ("safeValue", .number($0.safeValue)), ("refused", number($0.refused)),
-                        ("failures", number($0.failures)),
-                    ]))
-            })
+        root["outputs"] = .array(outputs.map(outputJSON))
         var recorderJSON = JSONObject([("lastSequence", number(recorderLastSequence))])
         if let w = recorder {
             recorderJSON["state"] = .string(w.failing ? "failing" : "ok")
@@ -89,6 +81,24 @@ extension StatusSnapshot {
                 ("lastGoodAgeSeconds", s.lastGoodAt == nil ? .null : .number(rounded(s.silentSeconds))),
                 ("errors", number(s.errors)), ("lastError", s.lastError.map(JSONValue.string) ?? .null),
                 ("lastErrorAt", milliseconds(s.lastErrorAt)),
+            ]))
+    }
+
+    private func outputJSON(_ o: Output) -> JSONValue {
+        let l = o.lifecycle
+        return .object(
+            JSONObject([
+                ("id", .string(o.id)), ("target", .string(o.target)), ("state", .string(l.state.rawValue)),
+                ("stateSeconds", .number(rounded(l.secondsInState))),
+                ("value", l.value.map(JSONValue.number) ?? .null), ("commanded", .number(l.commanded)),
+                ("safeValue", .number(o.safeValue)), ("lastConfirmedAt", milliseconds(l.lastConfirmedAt)),
+                (
+                    "lastConfirmedAgeSeconds",
+                    l.lastConfirmedAt.map { .number(rounded(Double(max(0, nowWall - $0)) / 1e9)) } ?? .null
+                ),
+                ("lastError", l.lastError.map(JSONValue.string) ?? .null), ("readBack", .string(l.readBack.rawValue)),
+                ("mismatch", .bool(l.mismatch)), ("mismatches", number(l.mismatches)), ("refused", number(l.refused)),
+                ("failures", number(l.failures)),
             ]))
     }
 

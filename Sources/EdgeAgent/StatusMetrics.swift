@@ -1,5 +1,6 @@
 import EdgeCore
 import EdgeFlux
+import EdgePipeline
 
 /// The Prometheus text exposition (format 0.0.4) of a snapshot, built only when scraped: the
 /// counters themselves are atomics bumped on the data path, never strings.
@@ -47,8 +48,34 @@ extension StatusSnapshot {
             out.family(name, "counter", help)
             for a in actions { out.sample(name, [("app", a.appId), ("action", a.actionId)], Double(value(a))) }
         }
-        out.family("edgeflow_output_value", "gauge", "Value last confirmed on each output.")
-        for o in outputs { if let v = o.value { out.sample("edgeflow_output_value", [("output", o.id)], v) } }
+        out.family("edgeflow_output_value", "gauge", "Value the driver confirmed on each confirmed output.")
+        for o in outputs {
+            if let v = o.lifecycle.value { out.sample("edgeflow_output_value", [("output", o.id)], v) }
+        }
+        out.family("edgeflow_output_commanded_value", "gauge", "Value last commanded on each output.")
+        for o in outputs { out.sample("edgeflow_output_commanded_value", [("output", o.id)], o.lifecycle.commanded) }
+        out.family("edgeflow_output_state", "gauge", "1 for the state each output is in (pending, confirmed, unknown).")
+        for o in outputs {
+            for state in OutputState.allCases {
+                out.sample(
+                    "edgeflow_output_state", [("output", o.id), ("state", state.rawValue)],
+                    o.lifecycle.state == state ? 1 : 0)
+            }
+        }
+        out.family("edgeflow_output_mismatch", "gauge", "1 while an output's read-back disagrees with its command.")
+        for o in outputs { out.sample("edgeflow_output_mismatch", [("output", o.id)], o.lifecycle.mismatch ? 1 : 0) }
+        let outputFamilies: [(String, String, (OutputStatus) -> UInt64)] = [
+            (
+                "edgeflow_output_mismatches_total", "Disagreements between read-back and command per output.",
+                { $0.mismatches }
+            ),
+            ("edgeflow_output_failures_total", "Writes the driver failed per output.", { $0.failures }),
+            ("edgeflow_output_refused_total", "Writes the envelope refused per output.", { $0.refused }),
+        ]
+        for (name, help, value) in outputFamilies {
+            out.family(name, "counter", help)
+            for o in outputs { out.sample(name, [("output", o.id)], Double(value(o.lifecycle))) }
+        }
         out.counter(
             "edgeflow_recorder_last_sequence", "Sequence number of the newest record.", Double(recorderLastSequence))
         if let w = recorder {

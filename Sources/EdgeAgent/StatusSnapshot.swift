@@ -60,14 +60,12 @@ struct StatusSnapshot: Sendable {
         var dropPolicy: String
     }
 
-    /// One output.
+    /// One output: its config and its lifecycle.
     struct Output: Sendable {
         var id: String
         var target: String
-        var value: Double?
         var safeValue: Double
-        var refused: UInt64
-        var failures: UInt64
+        var lifecycle: OutputStatus
     }
 
     /// Whether nothing is stale.
@@ -138,17 +136,16 @@ final class StatusBoard: Sendable {
         }
         if let generation, let config {
             snapshot.sources = Self.sources(generation: generation, config: config, nowMono: nowMono)
-            let values = generation.outputs.values
-            let refusals = generation.outputs.refusals
-            let failures = generation.outputs.failures
-            snapshot.outputs = config.outputs.map {
-                .init(
-                    id: $0.id, target: $0.targetName, value: values[$0.id], safeValue: $0.safeValue,
-                    refused: refusals[$0.id] ?? 0, failures: failures[$0.id] ?? 0)
+            let lifecycles = generation.outputs.statuses()
+            snapshot.outputs = config.outputs.compactMap { output in
+                lifecycles.first { $0.id == output.id }.map {
+                    .init(id: output.id, target: output.targetName, safeValue: output.safeValue, lifecycle: $0)
+                }
             }
             snapshot.health = Health.problems(
                 HealthInputs(
-                    sources: snapshot.sources, spool: snapshot.spool.map { ($0.stats.records, $0.fillRatio) },
+                    sources: snapshot.sources, outputs: lifecycles,
+                    spool: snapshot.spool.map { ($0.stats.records, $0.fillRatio) },
                     lastAcknowledgedAt: snapshot.uplink?.lastAcknowledgedAt, uplinkError: snapshot.uplink?.lastError,
                     recorderError: snapshot.recorder.flatMap { $0.failing ? ($0.lastError ?? "failing") : nil },
                     nowWall: snapshot.nowWall, uptimeSeconds: snapshot.uptimeSeconds),

@@ -184,7 +184,7 @@ public enum ConfigCompiler {
     static func decodeStatus(
         _ node: YAMLNode, into settings: inout AgentSettings, reader: inout NodeReader, baseDir: String
     ) {
-        let allowed = ["socket", "stale_polls", "uplink_ack_max_age", "spool_fill_max"]
+        let allowed = ["socket", "stale_polls", "uplink_ack_max_age", "spool_fill_max", "output_unconfirmed_max"]
         guard let f = reader.fields(node, "agent.status", allowed: allowed) else { return }
         if let n = f["socket"], let v = reader.string(n, "agent.status.socket") {
             let path = Files.resolve(v, against: baseDir)
@@ -208,6 +208,11 @@ public enum ConfigCompiler {
         }
         if let n = f["spool_fill_max"], let v = reader.number(n, "agent.status.spool_fill_max", in: 0.01...1) {
             settings.health.spoolFillMax = v
+        }
+        if let n = f["output_unconfirmed_max"],
+            let v = reader.duration(n, "agent.status.output_unconfirmed_max", in: 1_000_000_000...86_400_000_000_000)
+        {
+            settings.health.outputUnconfirmedMaxNanoseconds = v
         }
     }
 

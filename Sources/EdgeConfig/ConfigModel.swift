@@ -63,8 +63,11 @@ public struct HealthThresholds: Sendable, Equatable {
     public var uplinkAckMaxAgeNanoseconds: Int64 = 900_000_000_000
     /// The spool is too full above this fraction of its cap.
     public var spoolFillMax: Double = 0.8
+    /// An output is a problem when it stays pending, unknown or in disagreement with its device
+    /// for longer than this (ns).
+    public var outputUnconfirmedMaxNanoseconds: Int64 = 30_000_000_000
 
-    /// The defaults: 3 intervals, 15 minutes, 80 %.
+    /// The defaults: 3 intervals, 15 minutes, 80 %, 30 s.
     public init() {}
 }
 
@@ -259,6 +262,36 @@ public struct OutputConfig: Sendable, Equatable {
     /// The most changes allowed within a sliding window (`max_rate: 6/1m`), so a flapping rule
     /// cannot wear out a relay or a compressor; nil = no limit.
     public var maxChanges: (count: Int, windowNanoseconds: Int64)?
+    /// `on_recover`: what the agent re-drives once the device of an output in the `unknown`
+    /// state answers again (docs/safety.md, "Output lifecycle").
+    public var onRecover: Recovery = .safe
+    /// `readback`: whether the output is read back and compared with its commanded value where
+    /// its driver can read it; `false` for devices whose output cannot be read.
+    public var readBack = true
+    /// `readback_interval`: how often a GPIO output's line is read back (Modbus outputs are read
+    /// by every poll of their device), in nanoseconds.
+    public var readBackIntervalNanoseconds: Int64 = OutputConfig.defaultReadBackInterval
+    /// `on_mismatch`: what happens when the read-back value disagrees with the commanded one.
+    public var onMismatch: MismatchPolicy = .redrive
+
+    /// The default `readback_interval`: 5 s.
+    public static let defaultReadBackInterval: Int64 = 5_000_000_000
+
+    /// What a recovering output is driven to.
+    public enum Recovery: String, Sendable, Equatable, CaseIterable {
+        /// Its safe value (the default: after an outage nobody has decided anything yet).
+        case safe
+        /// The value last commanded before the failure, already admitted by the envelope.
+        case last
+    }
+
+    /// What a read-back that disagrees with the commanded value leads to.
+    public enum MismatchPolicy: String, Sendable, Equatable, CaseIterable {
+        /// Write the commanded value again (a device reset, a second master).
+        case redrive
+        /// Only log, count and show it (a technician's override at the HMI wins).
+        case report
+    }
 
     /// Creates an output.
     public init(
@@ -281,7 +314,9 @@ public struct OutputConfig: Sendable, Equatable {
         lhs.id == rhs.id && lhs.target == rhs.target && lhs.safeValue == rhs.safeValue && lhs.minimum == rhs.minimum
             && lhs.maximum == rhs.maximum && lhs.maxStep == rhs.maxStep && lhs.minHoldNanoseconds == rhs.minHoldNanoseconds
             && lhs.allowedValues == rhs.allowedValues && lhs.maxChanges?.count == rhs.maxChanges?.count
-            && lhs.maxChanges?.windowNanoseconds == rhs.maxChanges?.windowNanoseconds
+            && lhs.maxChanges?.windowNanoseconds == rhs.maxChanges?.windowNanoseconds && lhs.onRecover == rhs.onRecover
+            && lhs.readBack == rhs.readBack && lhs.readBackIntervalNanoseconds == rhs.readBackIntervalNanoseconds
+            && lhs.onMismatch == rhs.onMismatch
     }
 
     /// `GPIO27` or `meter.setpoint`, for people.

@@ -39,6 +39,7 @@ extension AgentConfig {
         for o in outputs {
             let fmt = JSONValue.formatNumber
             let rate = o.maxChanges.map { ", at most \($0.count) changes per \(Quantity.formatDuration($0.windowNanoseconds))" } ?? ""
+            + Self.lifecycle(o, simulated: board.simulated)
             switch o.target {
             case .gpio(let line, _, _, _):
                 let pin = board.line(named: line)?.line.pin.map { " (pin \($0))" } ?? ""
@@ -67,6 +68,18 @@ extension AgentConfig {
             out.append("  " + e.name.padding(12) + "\(e.url) model \(e.model), \(key), timeout \(Quantity.formatDuration(e.timeoutNanoseconds)), \(e.concurrency) in flight, \(e.requestsPerMinute)/min, \(e.requestsPerDay)/day, breaker after \(e.breakerFailures) failures")
         }
         return out.joined(separator: "\n")
+    }
+
+    /// `, recover to safe, read back (redrive on mismatch)`: what happens after faults.
+    static func lifecycle(_ o: OutputConfig, simulated: Bool) -> String {
+        let gpio: Bool = if case .gpio = o.target { true } else { false }
+        let every = gpio ? " every \(Quantity.formatDuration(o.readBackIntervalNanoseconds))" : " on every poll"
+        // The simulated board's lines change only when edgeflow writes them: nothing to read back.
+        let readBack =
+            gpio && simulated
+            ? ", no read-back (simulated board)"
+            : o.readBack ? ", read back\(every) (\(o.onMismatch.rawValue) on mismatch)" : ", no read-back"
+        return ", recover to \(o.onRecover == .safe ? "safe" : "last value")\(readBack)"
     }
 }
 

@@ -207,10 +207,21 @@ enum SourceDecoder {
     ) -> OutputConfig? {
         var peeked: String?
         if case .mapping(let pairs) = node.kind { peeked = pairs.first { $0.key.scalarText == "type" }?.value.scalarText }
-        let common = ["id", "type", "safe_value", "min_hold", "max_rate"]
+        let common = ["id", "type", "safe_value", "min_hold", "max_rate", "on_recover", "readback", "on_mismatch"]
         let allowed = peeked == "modbus"
-            ? common + ["device", "point", "min", "max", "max_step", "allowed"] : common + ["line", "active_low"]
+            ? common + ["device", "point", "min", "max", "max_step", "allowed"]
+            : common + ["line", "active_low", "readback_interval"]
+        if peeked == "modbus", case .mapping(let pairs) = node.kind,
+            let key = pairs.first(where: { $0.key.scalarText == "readback_interval" })?.key
+        {
+            // Said here rather than as an unknown key: the key exists, but not for Modbus.
+            reader.bag.error(key.location, join(path, "readback_interval"),
+                "a modbus output is read back by every poll of its device, not on an interval of its own",
+                hint: "remove it and set the device's poll, or 'readback: false' if the device cannot read the point")
+            return nil
+        }
         guard let f = reader.fields(node, path, allowed: allowed) else { return nil }
+        let lifecycle = decodeLifecycle(f, path, reader: &reader)
         let id = reader.require(f, "id", in: node, path).flatMap { reader.identifier($0, join(path, "id")) }
         let type = reader.require(f, "type", in: node, path).flatMap { reader.choice($0, join(path, "type"), ["gpio", "modbus"]) }
         let hold = f["min_hold"].flatMap { reader.duration($0, join(path, "min_hold"), in: 0...3_600_000_000_000) } ?? 0
@@ -220,10 +231,16 @@ enum SourceDecoder {
             let resolved = reader.require(f, "line", in: node, path).flatMap { resolveLine($0, join(path, "line"), board: board, reader: &reader) }
             let safe = reader.require(f, "safe_value", in: node, path).flatMap { reader.integer($0, join(path, "safe_value"), in: 0...1) }
             let activeLow = f["active_low"].flatMap { reader.bool($0, join(path, "active_low")) } ?? false
-            guard let (lineName, chip, line) = resolved, let safe else { return nil }
-            return OutputConfig(
+            let interval = f["readback_interval"].flatMap {
+                reader.duration($0, join(path, "readback_interval"), in: 100_000_000...86_400_000_000_000)
+            }
+            guard let (lineName, chip, line) = resolved, let safe, let lifecycle else { return nil }
+            var output = OutputConfig(
                 id: id, target: .gpio(line: lineName, chipLabel: chip.label, offset: line.offset, activeLow: activeLow),
                 safeValue: Double(safe), minimum: 0, maximum: 1, minHoldNanoseconds: hold, maxChanges: rate)
+            lifecycle.apply(to: &output)
+            output.readBackIntervalNanoseconds = interval ?? OutputConfig.defaultReadBackInterval
+            return output
         }
         let device = reader.require(f, "device", in: node, path).flatMap { reader.string($0, join(path, "device")) }
         let pointNode = reader.require(f, "point", in: node, path)
@@ -237,7 +254,7 @@ enum SourceDecoder {
             allowedValues = items.enumerated().compactMap { reader.number($1, join(path, "allowed[\($0)]")) }
             if items.isEmpty { reader.bag.error(n.location, join(path, "allowed"), "list at least one allowed value") }
         }
-        guard let device, let point, let safe, let lo, let hi else { return nil }
+        guard let device, let point, let safe, let lo, let hi, let lifecycle else { return nil }
         if let allowedValues, !allowedValues.contains(safe), let n = f["safe_value"] {
             reader.bag.error(n.location, join(path, "safe_value"), "the safe value must be one of the allowed values",
                 hint: "allowed: \(allowedValues.map(JSONValue.formatNumber).joined(separator: ", "))")
@@ -271,9 +288,43 @@ enum SourceDecoder {
             reader.bag.error(n.location, join(path, "safe_value"), "the safe value must lie within min...max")
             return nil
         }
-        return OutputConfig(
+        var output = OutputConfig(
             id: id, target: .modbus(device: device, point: point), safeValue: safe, minimum: lo, maximum: hi, maxStep: step,
             minHoldNanoseconds: hold, allowedValues: allowedValues, maxChanges: rate)
+        lifecycle.apply(to: &output)
+        return output
+    }
+
+    /// The lifecycle keys every output takes: `on_recover`, `readback`, `on_mismatch`.
+    struct LifecycleKeys {
+        var onRecover: OutputConfig.Recovery = .safe
+        var readBack = true
+        var onMismatch: OutputConfig.MismatchPolicy = .redrive
+
+        func apply(to output: inout OutputConfig) {
+            output.onRecover = onRecover
+            output.readBack = readBack
+            output.onMismatch = onMismatch
+        }
+    }
+
+    /// Decodes the lifecycle keys; nil when one is invalid (each problem is reported).
+    static func decodeLifecycle(_ f: [String: YAMLNode], _ path: String, reader: inout NodeReader) -> LifecycleKeys? {
+        var keys = LifecycleKeys()
+        var valid = true
+        /// One of the words of `E`, or the default when the key is absent.
+        func word<E: RawRepresentable & CaseIterable>(_ key: String, _ absent: E) -> E where E.RawValue == String {
+            guard let n = f[key] else { return absent }
+            let found = reader.choice(n, join(path, key), E.allCases.map(\.rawValue)).flatMap(E.init(rawValue:))
+            if found == nil { valid = false }
+            return found ?? absent
+        }
+        keys.onRecover = word("on_recover", OutputConfig.Recovery.safe)
+        keys.onMismatch = word("on_mismatch", OutputConfig.MismatchPolicy.redrive)
+        if let n = f["readback"] {
+            if let on = reader.bool(n, join(path, "readback")) { keys.readBack = on } else { valid = false }
+        }
+        return valid ? keys : nil
     }
 
     /// `max_rate: 6/1m`: at most 6 changes in any minute.

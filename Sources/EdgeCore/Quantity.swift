@@ -49,6 +49,21 @@ public enum Quantity {
         return "\(ns)ns"
     }
 
+    /// A span of time for people, rounded to what matters for a wait: `480 ms`, `3.6 s`, `42 s`,
+    /// `5 min 3 s`, `2 h 5 min`. Unlike `formatDuration`, which prints config values exactly
+    /// (`3573478us`), this is for messages such as "next change allowed in 3.6 s".
+    public static func formatSpan(_ ns: Int64) -> String {
+        let ms = (max(ns, 0) + 500_000) / 1_000_000
+        if ms < 1000 { return "\(max(ms, 1)) ms" }
+        let tenths = (ms + 50) / 100
+        if tenths < 100 { return tenths % 10 == 0 ? "\(tenths / 10) s" : "\(tenths / 10).\(tenths % 10) s" }
+        let seconds = (ms + 500) / 1000
+        if seconds < 60 { return "\(seconds) s" }
+        if seconds < 3600 { return seconds % 60 == 0 ? "\(seconds / 60) min" : "\(seconds / 60) min \(seconds % 60) s" }
+        let minutes = (seconds + 30) / 60
+        return minutes % 60 == 0 ? "\(minutes / 60) h" : "\(minutes / 60) h \(minutes % 60) min"
+    }
+
     /// The shortest readable form of a size in binary units: `64MiB`, `512B`.
     public static func formatSize(_ bytes: Int64) -> String {
         let units: [(String, Int64)] = [("GiB", 1_073_741_824), ("MiB", 1_048_576), ("KiB", 1024)]

@@ -41,6 +41,8 @@ public final class GPIOChipOwner: FrameSource, OutputDriver, @unchecked Sendable
     private let stopFlag = Atomic<Bool>(false)
     private let acquiring = Atomic<Bool>(false)
     private let commands = Mutex<[(offset: Int, value: Int, done: @Sendable (Result<Void, OutputDriveError>) -> Void)]>([])
+    /// Read-backs of output lines waiting for the owner thread.
+    private let reads = Mutex<[(offset: Int, done: @Sendable (Result<Double, OutputDriveError>) -> Void)]>([])
     private let counterSnapshot: Mutex<[GPIOLineCounters]>
     /// Reads of the chip that failed: how many, the last one's text and wall time.
     private let failures = Mutex<(count: UInt64, last: String?, at: Int64?)>((0, nil, nil))
@@ -188,14 +190,28 @@ public final class GPIOChipOwner: FrameSource, OutputDriver, @unchecked Sendable
         outputRequest = nil
         chip = nil
         // Anything still queued was never driven.
-        let orphans = commands.withLock { pending in
-            defer { pending.removeAll() }
-            return pending
-        }
-        for command in orphans { command.done(.failure(OutputDriveError("\(sourceName) is closed"))) }
+        for command in Self.takeAll(commands) { command.done(.failure(OutputDriveError("\(sourceName) is closed"))) }
+        for read in Self.takeAll(reads) { read.done(.failure(OutputDriveError("\(sourceName) is closed"))) }
     }
 
-    /// Queues a write for the owner thread; completes once the kernel took the value.
+    /// The kernel reports an output line's level, so the controller reads it back on demand.
+    public func readBackMode(for output: OutputConfig) -> OutputReadBack { .onDemand }
+
+    /// Queues a read of the output line's logical level for the owner thread.
+    public func readBack(
+        _ output: OutputConfig, completion: @escaping @Sendable (Result<Double, OutputDriveError>) -> Void
+    ) {
+        guard case .gpio(_, _, let offset, _) = output.target, thread != nil, !stopFlag.load(ordering: .acquiring)
+        else {
+            completion(.failure(OutputDriveError("\(sourceName) is not open")))
+            return
+        }
+        reads.withLock { $0.append((offset, completion)) }
+        poke()
+    }
+
+    /// Queues a write for the owner thread; completes once the kernel took the value and reports
+    /// it back (a line another driver or the board pulls elsewhere fails the write).
     public func drive(
         _ output: OutputConfig, value: Double, completion: @escaping @Sendable (Result<Void, OutputDriveError>) -> Void
     ) {
@@ -239,22 +255,48 @@ public final class GPIOChipOwner: FrameSource, OutputDriver, @unchecked Sendable
     }
 
     func runCommands() {
-        let pending = commands.withLock { queue in
-            defer { queue.removeAll(keepingCapacity: true) }
-            return queue
-        }
-        for command in pending {
+        for command in Self.takeAll(commands) {
             guard let outputRequest else {
                 command.done(.failure(OutputDriveError("\(sourceName) has no output lines requested")))
                 continue
             }
             do {
                 try outputRequest.set(offset: command.offset, value: command.value)
-                command.done(.success(()))
+                let level = try outputLevel(command.offset, in: outputRequest)
+                let mismatch = "\(sourceName): line \(command.offset) reads back \(level) after setting \(command.value)"
+                command.done(level == command.value ? .success(()) : .failure(OutputDriveError(mismatch)))
             } catch {
                 command.done(.failure(OutputDriveError("\(sourceName): \(error)")))
             }
         }
+        for read in Self.takeAll(reads) {
+            guard let outputRequest else {
+                read.done(.failure(OutputDriveError("\(sourceName) has no output lines requested")))
+                continue
+            }
+            do {
+                read.done(.success(Double(try outputLevel(read.offset, in: outputRequest))))
+            } catch {
+                read.done(.failure(OutputDriveError("\(sourceName): \(error)")))
+            }
+        }
+    }
+
+    /// Empties a queue of requests, keeping its storage for the next ones.
+    private static func takeAll<T>(_ queue: borrowing Mutex<[T]>) -> [T] {
+        queue.withLock { items in
+            defer { items.removeAll(keepingCapacity: true) }
+            return items
+        }
+    }
+
+    /// The logical level the kernel reports for a requested output line.
+    private func outputLevel(_ offset: Int, in request: GPIOLineRequest) throws -> Int {
+        let levels = try request.values()
+        guard let index = request.offsets.firstIndex(of: offset), index < levels.count else {
+            throw GPIOError("line \(offset) is not among the requested outputs")
+        }
+        return levels[index]
     }
 
     func push(_ samples: UnsafeBufferPointer<Sample>, timestamp: Int64) {

@@ -9,12 +9,13 @@ import EdgeCore
 struct StatusCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "status",
-        abstract: "Show the running agent's sources, ring, apps, spool and uplink (docs/status.md).",
+        abstract: "Show the running agent's sources, ring, apps, outputs, spool and uplink (docs/status.md).",
         discussion: """
             With --check, prints nothing but the problems and exits 1 when something is stale: a source \
             silent for longer than agent.status.stale_polls intervals, records waiting with no uplink \
             acknowledgement for agent.status.uplink_ack_max_age, the spool fuller than \
-            agent.status.spool_fill_max. Exit codes: 0 healthy, 1 unhealthy, 2 usage or config error, \
+            agent.status.spool_fill_max, an output pending, unknown or disagreeing with its device for longer \
+            than agent.status.output_unconfirmed_max. Exit codes: 0 healthy, 1 unhealthy, 2 usage or config error, \
             3 the agent is not running or cannot be reached.
             Example: edgeflow status --config /etc/edgeflow/config.yaml --check || systemctl restart edgeflow
             """)
@@ -109,6 +110,22 @@ struct StatusTable {
             }
             lines += table(actionRows, stateColumn: nil)
         }
+        let outputs = array(status["outputs"])
+        if !outputs.isEmpty {
+            lines.append("")
+            var outputRows = [["OUTPUT", "STATE", "VALUE", "COMMANDED", "LAST CONFIRMED", "MISMATCHES", "LAST ERROR"]]
+            for output in outputs {
+                let mismatches = int(output["mismatches"])
+                outputRows.append([
+                    string(output["id"]), string(output["state"]), output["value"].numberValue.map(number) ?? "-",
+                    output["commanded"].numberValue.map(number) ?? "-",
+                    output["lastConfirmedAgeSeconds"].numberValue.map { "\(age($0)) ago" } ?? "never",
+                    output["mismatch"].boolValue == true ? "\(mismatches) (now)" : "\(mismatches)",
+                    output["lastError"].stringValue ?? "",
+                ])
+            }
+            lines += table(outputRows, stateColumn: 1)
+        }
         let spool = status["spool"]
         if case .object = spool {
             let headroom = spool["headroomHours"].numberValue.map { "\($0) h headroom" } ?? "headroom unknown"
@@ -159,7 +176,9 @@ struct StatusTable {
             row.enumerated().map { column, cell in
                 let padded =
                     column == row.count - 1 ? cell : cell + String(repeating: " ", count: widths[column] - cell.count)
-                if index > 0, column == stateColumn { return paint(padded, cell == "ok" ? "32" : "31") }
+                if index > 0, column == stateColumn {
+                    return paint(padded, cell == "ok" || cell == "confirmed" ? "32" : "31")
+                }
                 return padded
             }.joined(separator: "  ").trimmingTrailingSpaces
         }
@@ -173,6 +192,7 @@ struct StatusTable {
         if case .array(let items) = value { return items }
         return []
     }
+    private func number(_ n: Double) -> String { JSONValue.formatNumber(n) }
     private func seconds(_ s: Double?) -> String { s.map { "\(($0 * 10).rounded() / 10)s" } ?? "-" }
     private func mib(_ bytes: Double?) -> String { bytes.map { "\(($0 / 1_048_576 * 10).rounded() / 10) MiB" } ?? "-" }
     private func age(_ s: Double?) -> String {

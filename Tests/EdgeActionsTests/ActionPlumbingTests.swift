@@ -131,8 +131,13 @@ struct OutputWriteHandlerTests {
         id: "sp", target: .modbus(device: "plc", point: "speed"), safeValue: 0, minimum: 0, maximum: 100, maxStep: 10,
         minHoldNanoseconds: 0)
 
+    /// A controller whose outputs start confirmed at their safe values, as the agent's start
+    /// leaves them (an unconfirmed output takes only its safe value).
     func controller(_ drivers: [String: any OutputDriver]) -> OutputController {
-        OutputController(outputs: [alarm, setpoint], drivers: drivers, clock: ManualClock(), logger: quietLogger)
+        let c = OutputController(
+            outputs: [alarm, setpoint], drivers: drivers, clock: ManualClock(), logger: quietLogger)
+        c.driveAllSafe(timeoutNanoseconds: 0)
+        return c
     }
 
     func handlers(_ controller: OutputController?) -> (gpio: OutputWriteHandler, modbus: OutputWriteHandler) {
@@ -156,13 +161,14 @@ struct OutputWriteHandlerTests {
         #expect(
             run(modbus, ["output": "sp", "value": 10])
                 == .success(["device": "plc", "register": "speed", "value": 10, "output": "sp"]))
-        #expect(driver.log == ["alarm=1", "alarm=0", "sp=10"])
+        #expect(driver.log == ["alarm=0", "sp=0", "alarm=1", "alarm=0", "sp=10"])
         #expect(c.values == ["alarm": 0, "sp": 10])
     }
 
     @Test func aDriverFailureIsAnOutputFailureWithTheDriversMessage() {
-        let failing = ScriptedDriver(failing: "bus rs485: timeout")
+        let failing = ScriptedDriver()
         let c = controller(["alarm": ScriptedDriver(), "sp": failing])
+        failing.fail("bus rs485: timeout")
         let (_, modbus) = handlers(c)
         guard case .failure(let failure)? = run(modbus, ["output": "sp", "value": 10]) else {
             Issue.record("a failed driver write must fail the action")
@@ -170,13 +176,14 @@ struct OutputWriteHandlerTests {
         }
         #expect(failure.kind == "output")
         #expect(failure.message.contains("bus rs485: timeout"), "\(failure.message)")
-        #expect(failing.log == ["sp=10"])
+        #expect(failing.log == ["sp=0", "sp=10"])
         #expect(c.failures["sp"] == 1)
     }
 
     @Test func theActionCompletesOnlyWhenTheDriverAnswers() {
         let held = HeldDriver()
         let c = controller(["alarm": ScriptedDriver(), "sp": held])
+        held.release(.success(()))  // the start-up safe value
         let (_, modbus) = handlers(c)
         let slot = Slot<ActionResult>()
         modbus.start(invocation(type: "modbus-write", config: ["output": "sp", "value": 5])) { slot.set($0) }
@@ -215,7 +222,7 @@ struct OutputWriteHandlerTests {
         }
         #expect(unknown.kind == "envelope")
         // Nothing refused reached the driver.
-        #expect(driver.log == ["sp=10"])
+        #expect(driver.log == ["alarm=0", "sp=0", "sp=10"])
         #expect(c.values == ["alarm": 0, "sp": 10])
         #expect(c.refusals == ["alarm": 1, "sp": 1])
     }

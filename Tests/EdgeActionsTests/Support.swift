@@ -27,6 +27,11 @@ final class ScriptedDriver: OutputDriver {
     }
 
     var log: [String] { entries.withLock { $0 } }
+
+    /// From now on fails every write with `message` (nil: succeeds again).
+    func fail(_ message: String?) {
+        failure.withLock { $0 = message.map(OutputDriveError.init) }
+    }
 }
 
 /// A driver that holds every write until the test releases it (a slow Modbus device).

@@ -1,5 +1,6 @@
 import EdgeActions
 import EdgeCore
+import EdgeTestSupport
 import Logging
 import Testing
 
@@ -26,6 +27,36 @@ struct FlowTesterTests {
         #expect(report.exitCode == 0)
         #expect(!report.output.contains("too-hot"))
         #expect(report.output.contains("boiler-room/archive"))
+    }
+
+    /// `--live` opens no hardware: a write passes the envelope as in a started agent (outputs
+    /// confirmed at their safe values), then fails honestly with kind `output`.
+    @Test func liveOutputWritesMeetTheEnvelopeThenFailWithKindOutput() throws {
+        let dir = try TemporaryDirectory(prefix: "edgeflow-flowtest")
+        try dir.write(
+            "app.json",
+            """
+            {"appId": "t", "channels": [{"channelId": "in"}],
+             "eventSources": [{"id": "tank", "type": "device", "source": "tank", "channelId": "in"}],
+             "actions": [{"actionId": "pump", "channelId": "in", "type": "gpio-write", "condition": "payload.level > 50",
+                          "config": {"output": "pump", "value": 1}}]}
+            """)
+        let config = try dir.write(
+            "config.yaml",
+            """
+            agent: {data_dir: \(dir.path)/data}
+            boards_dir: \(Files.directory(of: Self.demo))/../boards
+            board: sim
+            sources: [{id: tank, type: simulated, interval: 1s, points: [{name: level, waveform: constant, value: 80}]}]
+            outputs: [{id: pump, type: gpio, line: GPIO22, safe_value: 0}]
+            apps: [app.json]
+            """)
+        let report = FlowTester.run(
+            file: config, injections: [#"tank={"level": 80}"#], live: true, logger: Logger(label: "t"))
+        #expect(report.exitCode == 0, "\(report.errors)")
+        #expect(
+            report.output.contains("t/pump  [in] failed (output): 'pump': flow test does not drive outputs"),
+            "\(report.output)")
     }
 
     @Test func badInjectionsExitTwoWithTheReason() {

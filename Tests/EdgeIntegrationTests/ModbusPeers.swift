@@ -32,14 +32,16 @@ struct ModbusPeerTools: Sendable {
     }
 }
 
-/// One request the pymodbus peer logged: unit, function code, address, count.
+/// One request the pymodbus peer logged: unit, function code, address, count, and for a write
+/// the first value it carried.
 struct ServerRequest: Equatable, CustomStringConvertible {
     var unit: Int
     var function: Int
     var address: Int
     var count: Int
+    var written: Int? = nil
 
-    var description: String { "unit \(unit) FC\(function) \(address)+\(count)" }
+    var description: String { "unit \(unit) FC\(function) \(address)+\(count)" + (written.map { " = \($0)" } ?? "") }
 }
 
 /// A pymodbus 3.16.1 server running `peers/modbus_peer.py` with a register layout, over TCP on
@@ -55,6 +57,9 @@ final class ModbusServerPeer {
     let link: Link
     let layoutPath: String
     let requestLog: String
+    /// The file the peer follows for `control(_:)` commands.
+    let controlFile: String
+    private var controlsSent = 0
     private(set) var process: PeerProcess?
 
     static let script: String = {
@@ -69,22 +74,42 @@ final class ModbusServerPeer {
         self.link = link
         layoutPath = try directory.write("layout.json", layout)
         requestLog = directory.file("requests.log")
+        controlFile = directory.file("control")
     }
 
-    /// Starts (or restarts) the server and waits until it serves.
+    /// Sends a command to the peer (`set UNIT ADDRESS VALUE`, `drop_writes N`, `silent on|off`;
+    /// see peers/modbus_peer.py) and waits until it has been applied.
+    func control(_ command: String) async throws {
+        guard let process else { throw PeerError("the Modbus peer is not running") }
+        controlsSent += 1
+        try directory.append("control", command + "\n")
+        try await process.waitForOutput(containing: "control \(controlsSent): \(command)")
+    }
+
+    /// Holding register `address` of unit 1, read by mbpoll, which shares no code with edgeflow.
+    func readHoldingRegister(_ address: Int) async throws -> Int? {
+        guard case .tcp(let port) = link else { throw PeerError("mbpoll reads only the TCP peer here") }
+        return try await mbpollHoldingRegister(tools, port: port, address: address)
+    }
+
+    /// Starts (or restarts) the server and waits until it serves. A restart starts from the
+    /// layout again, as a device does after a power cycle, and follows only new control commands.
     func start() async throws {
         let log = directory.uniquePath("server.log")
+        controlsSent = 0
+        try directory.write("control", "")
+        let environment = ["PYTHONUNBUFFERED": "1", "MODBUS_PEER_CONTROL": controlFile]
         switch link {
         case .tcp(let port):
             let process = try PeerProcess.start(
                 tools.python, [Self.script, layoutPath, requestLog, "tcp", String(port)], log: log,
-                environment: ["PYTHONUNBUFFERED": "1"])
+                environment: environment)
             self.process = process
             try await process.waitForTCPPort(port)
         case .rtu(let device):
             let process = try PeerProcess.start(
                 tools.python, [Self.script, layoutPath, requestLog, "rtu", device, "19200"], log: log,
-                environment: ["PYTHONUNBUFFERED": "1"])
+                environment: environment)
             self.process = process
             try await process.waitForOutput(containing: "Server listening.")
         }
@@ -98,8 +123,10 @@ final class ModbusServerPeer {
     func requests() -> [ServerRequest] {
         readTextFile(requestLog).split(separator: "\n").compactMap { line in
             let fields = line.split(separator: " ").compactMap { Int($0) }
-            guard fields.count == 4 else { return nil }
-            return ServerRequest(unit: fields[0], function: fields[1], address: fields[2], count: fields[3])
+            guard fields.count == 4 || fields.count == 5 else { return nil }
+            return ServerRequest(
+                unit: fields[0], function: fields[1], address: fields[2], count: fields[3],
+                written: fields.dropFirst(4).first)
         }
     }
 
@@ -257,6 +284,19 @@ func expectKnownValues(_ cycle: ModbusCycle, from: Int64, to: Int64) {
     }
     #expect(cycle.texts.last == .some(KnownDevice.serialName.1))
     #expect(cycle.state == .ok)
+}
+
+/// Reads one holding register of unit 1 on 127.0.0.1:`port` with mbpoll (an independent master).
+func mbpollHoldingRegister(_ tools: ModbusPeerTools, port: UInt16, address: Int) async throws -> Int? {
+    let dir = try TemporaryDirectory(prefix: "edgeflow-mbpoll")
+    let result = try await runToCompletion(
+        tools.mbpoll,
+        [
+            "-m", "tcp", "-p", String(port), "-a", "1", "-0", "-r", String(address), "-c", "1", "-t", "4", "-1",
+            "127.0.0.1",
+        ],
+        in: dir)
+    return mbpollValues(result.output)[address].flatMap { Int($0) }
 }
 
 /// mbpoll's `[address]: value` lines as a dictionary.

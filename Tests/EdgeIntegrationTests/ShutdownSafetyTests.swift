@@ -63,12 +63,14 @@ struct ShutdownSafetyTests {
         // The flow has driven both outputs away from safe once the live view says so.
         try await agent.waitForOutput(containing: "output setpoint (boiler.sp) = 30")
         try await agent.waitForOutput(containing: "output lamp (GPIO27) = 1")
-        #expect(try await readRegister(tools, port: port, address: 10) == 30, "the flow's write reached the device")
+        #expect(
+            try await mbpollHoldingRegister(tools, port: port, address: 10) == 30, "the flow's write reached the device")
 
         kill(agent.pid, signal)
         let status = await agent.waitForExit(timeout: .seconds(15))
         #expect(status == 0, "\(agent.output())")
-        #expect(try await readRegister(tools, port: port, address: 10) == 20, "setpoint back at its safe value")
+        #expect(
+            try await mbpollHoldingRegister(tools, port: port, address: 10) == 20, "setpoint back at its safe value")
         let log = agent.output()
         let lampLines = log.split(separator: "\n").filter { $0.hasPrefix("output lamp (GPIO27) = ") }
         #expect(lampLines.last == "output lamp (GPIO27) = 0", "the simulated line ends at its safe value")
@@ -80,12 +82,4 @@ struct ShutdownSafetyTests {
         #expect(!log.contains("output not confirmed"), "\(log)")
     }
 
-    /// Reads one holding register with mbpoll, which shares no code with edgeflow.
-    func readRegister(_ tools: ModbusPeerTools, port: UInt16, address: Int) async throws -> Int? {
-        let dir = try TemporaryDirectory(prefix: "edgeflow-mbpoll")
-        let result = try await runToCompletion(
-            tools.mbpoll, ["-m", "tcp", "-p", String(port), "-a", "1", "-0", "-r", String(address), "-c", "1", "-t", "4", "-1",
-                "127.0.0.1"], in: dir)
-        return mbpollValues(result.output)[address].flatMap { Int($0) }
-    }
 }

@@ -10,10 +10,16 @@ final class DriveLog: Sendable {
     private let entries = Mutex<[String]>([])
     func record(_ o: OutputConfig, _ v: Double) { entries.withLock { $0.append("\(o.id)=\(JSONValue.formatNumber(v))") } }
     var all: [String] { entries.withLock { $0 } }
+    func clear() { entries.withLock { $0 = [] } }
+}
+
+/// A test driver that logs what it drives.
+protocol LoggingDriver: OutputDriver {
+    var log: DriveLog { get }
 }
 
 /// A driver that puts every value on its output at once and confirms it.
-final class RecordingDriver: OutputDriver {
+final class RecordingDriver: LoggingDriver {
     let log = DriveLog()
     func drive(_ output: OutputConfig, value: Double, completion: @escaping @Sendable (Result<Void, OutputDriveError>) -> Void) {
         log.record(output, value)
@@ -22,24 +28,31 @@ final class RecordingDriver: OutputDriver {
 }
 
 /// A driver whose device refuses (`message`) until `healthy` is set; logs every attempt.
-final class FailingDriver: OutputDriver {
+final class FailingDriver: LoggingDriver {
     let log = DriveLog()
     let message: String
-    let healthy = Atomic<Bool>(false)
-    init(_ message: String) { self.message = message }
+    let healthy: Atomic<Bool>
+    init(_ message: String, healthy: Bool = false) {
+        self.message = message
+        self.healthy = Atomic(healthy)
+    }
     func drive(_ output: OutputConfig, value: Double, completion: @escaping @Sendable (Result<Void, OutputDriveError>) -> Void) {
         log.record(output, value)
         completion(healthy.load(ordering: .acquiring) ? .success(()) : .failure(OutputDriveError(message)))
     }
 }
 
-/// A driver that takes the value and answers only when the test says so (a hung bus).
-final class HeldDriver: OutputDriver {
+/// A driver that takes the value and answers only when the test says so (a hung bus), once
+/// `holding` is set; before, it confirms at once.
+final class HeldDriver: LoggingDriver {
     typealias Completion = @Sendable (Result<Void, OutputDriveError>) -> Void
     let log = DriveLog()
+    let holding: Atomic<Bool>
     private let held = Mutex<[Completion]>([])
+    init(holding: Bool = true) { self.holding = Atomic(holding) }
     func drive(_ output: OutputConfig, value: Double, completion: @escaping Completion) {
         log.record(output, value)
+        guard holding.load(ordering: .acquiring) else { return completion(.success(())) }
         held.withLock { $0.append(completion) }
     }
     var pending: Int { held.withLock { $0.count } }
@@ -55,7 +68,7 @@ final class HeldDriver: OutputDriver {
 }
 
 /// A driver that confirms on a thread of its own, as a bus owner does.
-final class ThreadedDriver: OutputDriver {
+final class ThreadedDriver: LoggingDriver {
     let log = DriveLog()
     private let threads = Mutex<[OwnerThread]>([])
     func drive(_ output: OutputConfig, value: Double, completion: @escaping @Sendable (Result<Void, OutputDriveError>) -> Void) {
@@ -91,14 +104,25 @@ struct OutputControllerTests {
         minHoldNanoseconds: 0)
 
     /// A controller over `alarm` and `setpoint`, both driven by one recording driver unless given.
-    func make(drivers: [String: any OutputDriver]? = nil) -> (OutputController, ManualClock, RecordingDriver, DriveLog) {
+    /// `started` drives the safe values as the agent's start does, lets the alarm's min_hold pass
+    /// and clears the logs, so a test begins with both outputs confirmed at their safe values.
+    func make(drivers: [String: any LoggingDriver]? = nil, started: Bool = true)
+        -> (OutputController, ManualClock, RecordingDriver, DriveLog)
+    {
         let clock = ManualClock()
         let driver = RecordingDriver()
         let confirmed = DriveLog()
+        let all: [String: any LoggingDriver] = drivers ?? ["alarm": driver, "setpoint": driver]
         let controller = OutputController(
-            outputs: [alarm, setpoint], drivers: drivers ?? ["alarm": driver, "setpoint": driver], clock: clock,
-            logger: quietLogger
+            outputs: [alarm, setpoint], drivers: all, clock: clock, logger: quietLogger
         ) { confirmed.record($0, $1) }
+        if started {
+            #expect(controller.driveAllSafe(timeoutNanoseconds: 5_000_000_000) == [:])
+            clock.advance(nanoseconds: alarm.minHoldNanoseconds)
+            for d in all.values { d.log.clear() }
+            driver.log.clear()
+            confirmed.clear()
+        }
         return (controller, clock, driver, confirmed)
     }
 
@@ -113,7 +137,7 @@ struct OutputControllerTests {
     }
 
     @Test func startAndShutdownDriveTheSafeValue() {
-        let (c, _, driver, confirmed) = make()
+        let (c, _, driver, confirmed) = make(started: false)
         #expect(c.driveAllSafe(timeoutNanoseconds: 5_000_000_000) == [:])
         #expect(driver.log.all == ["alarm=0", "setpoint=20"])
         #expect(confirmed.all == ["alarm=0", "setpoint=20"])
@@ -204,9 +228,10 @@ struct OutputControllerTests {
     }
 
     @Test func aDriverFailureReachesTheWriteAndIsCounted() throws {
-        let failing = FailingDriver("bus rs485: timeout")
+        let failing = FailingDriver("bus rs485: timeout", healthy: true)
         let recording = RecordingDriver()
         let (c, _, _, confirmed) = make(drivers: ["setpoint": failing, "alarm": recording])
+        failing.healthy.store(false, ordering: .releasing)
         #expect(try write(c, "setpoint", 25) == .failure(OutputDriveError("bus rs485: timeout")))
         #expect(c.failures == ["setpoint": 1, "alarm": 0])
         #expect(try write(c, "alarm", 1) == .success(1))
@@ -219,8 +244,9 @@ struct OutputControllerTests {
     /// The driver doc: "nothing reports success for a write that did not happen". After a failed
     /// write, writing the same value again must go to the driver, not be taken as already there.
     @Test func aRetryAfterADriverFailureDrivesAgain() throws {
-        let failing = FailingDriver("gpio chip: EBUSY")
+        let failing = FailingDriver("gpio chip: EBUSY", healthy: true)
         let (c, clock, _, _) = make(drivers: ["alarm": failing, "setpoint": RecordingDriver()])
+        failing.healthy.store(false, ordering: .releasing)
         #expect(try write(c, "alarm", 1) == .failure(OutputDriveError("gpio chip: EBUSY")))
         failing.healthy.store(true, ordering: .releasing)
         clock.advance(nanoseconds: 2_000_000_000)  // the alarm's min_hold
@@ -233,15 +259,17 @@ struct OutputControllerTests {
     /// After a failed write the register's value is unknown, so a step from it cannot be
     /// checked: only the safe value may be written, and steps count from there again.
     @Test func afterADriverFailureASteppedOutputTakesOnlyItsSafeValue() throws {
-        let failing = FailingDriver("bus rs485: timeout")
+        let failing = FailingDriver("bus rs485: timeout", healthy: true)
         let (c, _, _, _) = make(drivers: ["setpoint": failing, "alarm": RecordingDriver()])
+        failing.healthy.store(false, ordering: .releasing)
         #expect(try write(c, "setpoint", 25) == .failure(OutputDriveError("bus rs485: timeout")))
         failing.healthy.store(true, ordering: .releasing)
         do {
             try write(c, "setpoint", 25)
             Issue.record("a step from an unknown value must be refused")
         } catch {
-            #expect(error.rule == "step")
+            #expect(error.rule == "unconfirmed")
+            #expect(error.message.contains("'setpoint' is unknown since a write failed"), "\(error.message)")
         }
         #expect(try write(c, "setpoint", 20) == .success(20))
         #expect(try write(c, "setpoint", 25) == .success(25))
@@ -250,18 +278,21 @@ struct OutputControllerTests {
     }
 
     @Test func anOutputWithoutADriverFailsItsWrites() throws {
-        let (c, _, _, _) = make(drivers: ["alarm": RecordingDriver()])
-        guard case .failure(let error)? = try write(c, "setpoint", 25) else {
+        let (c, _, _, _) = make(drivers: ["alarm": RecordingDriver()], started: false)
+        #expect(c.driveAllSafe()["setpoint"]?.contains("no driver for output 'setpoint'") == true)
+        guard case .failure(let error)? = try write(c, "setpoint", 20) else {
             Issue.record("a write without a driver must fail")
             return
         }
         #expect(error.message.contains("no driver for output 'setpoint'"))
-        #expect(c.failures["setpoint"] == 1)
+        #expect(c.failures["setpoint"] == 2)
+        #expect(c.lifecycleStates["setpoint"] == .pending)
     }
 
     @Test func aWriteCompletesOnlyWhenTheDriverAnswers() throws {
-        let held = HeldDriver()
+        let held = HeldDriver(holding: false)
         let (c, _, _, confirmed) = make(drivers: ["setpoint": held, "alarm": RecordingDriver()])
+        held.holding.store(true, ordering: .releasing)
         let slot = Slot<WriteResult>()
         try c.write(id: "setpoint", value: 24) { slot.set($0) }
         #expect(held.log.all == ["setpoint=24"])
@@ -274,7 +305,7 @@ struct OutputControllerTests {
 
     @Test func driveAllSafeWaitsForDriversThatConfirmOnTheirOwnThread() {
         let threaded = ThreadedDriver()
-        let (c, _, _, confirmed) = make(drivers: ["setpoint": threaded, "alarm": threaded])
+        let (c, _, _, confirmed) = make(drivers: ["setpoint": threaded, "alarm": threaded], started: false)
         #expect(c.driveAllSafe(timeoutNanoseconds: 10_000_000_000) == [:])
         // Returned after both confirmations, so both were logged before it returned.
         #expect(Set(threaded.log.all) == ["alarm=0", "setpoint=20"])
@@ -284,7 +315,7 @@ struct OutputControllerTests {
 
     @Test func driveAllSafeReportsFailedOutputsWithTheDriversMessage() {
         let failing = FailingDriver("bus rs485: no answer")
-        let (c, _, _, _) = make(drivers: ["setpoint": failing, "alarm": RecordingDriver()])
+        let (c, _, _, _) = make(drivers: ["setpoint": failing, "alarm": RecordingDriver()], started: false)
         #expect(c.driveAllSafe(timeoutNanoseconds: 5_000_000_000) == ["setpoint": "bus rs485: no answer"])
         #expect(c.failures == ["setpoint": 1, "alarm": 0])
     }
@@ -292,7 +323,7 @@ struct OutputControllerTests {
     @Test func driveAllSafeReturnsWithinItsDeadlineWhenADriverNeverAnswers() {
         let held = HeldDriver()
         let recording = RecordingDriver()
-        let (c, _, _, _) = make(drivers: ["setpoint": held, "alarm": recording])
+        let (c, _, _, _) = make(drivers: ["setpoint": held, "alarm": recording], started: false)
         let timeout: Int64 = 300_000_000
         let started = SystemClock().monotonicNanoseconds()
         let failed = c.driveAllSafe(timeoutNanoseconds: timeout)

@@ -37,8 +37,18 @@ public final class TemporaryDirectory: Sendable {
     /// Writes a text file into the directory and returns its path.
     @discardableResult
     public func write(_ name: String, _ text: String) throws(PeerError) -> String {
+        try put(name, text, mode: "w")
+    }
+
+    /// Appends text to a file in the directory (created if missing) and returns its path.
+    @discardableResult
+    public func append(_ name: String, _ text: String) throws(PeerError) -> String {
+        try put(name, text, mode: "a")
+    }
+
+    private func put(_ name: String, _ text: String, mode: String) throws(PeerError) -> String {
         let target = file(name)
-        guard let handle = fopen(target, "w") else {
+        guard let handle = fopen(target, mode) else {
             throw PeerError("cannot write \(target): \(String(cString: strerror(errno)))")
         }
         defer { fclose(handle) }

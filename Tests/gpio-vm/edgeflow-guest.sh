@@ -93,6 +93,14 @@ expect_has "the polled line reads its pull-up bias" "$(head -n 2 "$R")" '"points
 sim_pull GPIO17 up
 wait_for '[ "$(sim_value GPIO27)" = 1 ]' 5 || fail "the flow did not turn the door's edge into the relay: $(tail -n 5 /tmp/agent.out)"
 echo "TEST: ok an input edge drives the output through a flow"
+# The agent reports the level its driver confirmed (a write read back from the kernel, then a
+# read-back every readback_interval), which must be the level gpio-sim sees on the line.
+level=$(sim_value GPIO27)
+relay_json() { as_user edge $E status --json --config /home/edge/agent.yaml | grep -o '"id":"relay",[^}]*'; }
+wait_for 'relay_json | grep -q "\"state\":\"confirmed\",\"stateSeconds\":[0-9.]*,\"value\":$level,\"commanded\":$level,"' 5 \
+    || fail "status --json does not show the relay confirmed at the kernel's level $level: $(relay_json)"
+expect_has "status --json: the relay is read back on demand, without a mismatch" "$(relay_json)" '"readBack":"on-demand","mismatch":false'
+echo "TEST: ok status --json shows the relay confirmed at the level the kernel reports ($level)"
 sim_pull GPIO17 down
 wait_for '[ "$(sim_value GPIO27)" = 0 ]' 5 || fail "the relay did not follow the door back"
 echo "TEST: ok the relay follows the door back"

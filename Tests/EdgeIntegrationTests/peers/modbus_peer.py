@@ -14,17 +14,30 @@ Values are encoded here with Python's struct module, independently of the Swift 
 so the test checks edgeflow's decoder against a second implementation.
 
 Every request the server receives is appended to REQUEST_LOG as one line
-"unit function address count", so a test can count the requests a poll cycle needed.
+"unit function address count [value]" (value: the first register or coil a write carries),
+so a test can count the requests a poll cycle needed and see what was written.
 Units listed in silent_units never get an answer (the request is dropped), like a dead RS-485 slave.
+
+With the environment variable MODBUS_PEER_CONTROL=FILE the server also follows FILE, one
+command per line, as a device and its surroundings would behave:
+  set UNIT ADDRESS VALUE   holding register ADDRESS of UNIT takes VALUE (a device reset, a
+                           technician at the HMI, a second master)
+  drop_writes N            the next N write requests are dropped unanswered (a write lost in flight)
+  silent on|off            every request is dropped unanswered (a hung device)
+Each command, once applied, is printed as "control N: COMMAND" (N counts from 1).
 """
+import asyncio
 import json
 import logging
+import os
 import struct
 import sys
 
 from pymodbus import FramerType, pymodbus_apply_logging_config
-from pymodbus.server import StartSerialServer, StartTcpServer
+from pymodbus.server import ModbusSerialServer, ModbusTcpServer
 from pymodbus.simulator import DataType, SimData, SimDevice
+
+WRITES = (5, 6, 15, 16)
 
 FORMATS = {"int16": ">h", "uint16": ">H", "int32": ">i", "uint32": ">I", "int64": ">q",
            "uint64": ">Q", "float32": ">f", "float64": ">d"}
@@ -68,6 +81,44 @@ def bit_table(entries: list, count: int) -> list[bool]:
     return table
 
 
+def first_written(pdu) -> str:
+    """The first value a write request carries, as text ("" for reads)."""
+    if pdu.function_code not in WRITES:
+        return ""
+    values = getattr(pdu, "registers", None) or getattr(pdu, "bits", None) or []
+    return f" {int(values[0])}" if values else ""
+
+
+async def follow_control(path: str, server, state: dict) -> None:
+    """Applies the commands appended to `path`, in order, each once."""
+    offset, applied = 0, 0
+    while True:
+        await asyncio.sleep(0.02)
+        try:
+            with open(path, "rb") as f:
+                f.seek(offset)
+                data = f.read()
+        except FileNotFoundError:
+            continue
+        if b"\n" not in data:
+            continue
+        complete = data[:data.rindex(b"\n") + 1]
+        offset += len(complete)
+        for line in complete.decode().splitlines():
+            words = line.split()
+            if not words:
+                continue
+            if words[0] == "set":
+                unit, address, value = (int(w) for w in words[1:4])
+                await server.context.async_setValues(unit, 16, address, [value])
+            elif words[0] == "drop_writes":
+                state["drop_writes"] = int(words[1])
+            elif words[0] == "silent":
+                state["silent"] = words[1] == "on"
+            applied += 1
+            print(f"control {applied}: {line}", flush=True)
+
+
 def main() -> None:
     layout_path, log_path, mode = sys.argv[1], sys.argv[2], sys.argv[3]
     with open(layout_path, encoding="utf-8") as f:
@@ -84,22 +135,36 @@ def main() -> None:
             [SimData(0, values=register_table(spec.get("input", []), registers), datatype=DataType.REGISTERS)],
         )))
     log = open(log_path, "a", encoding="utf-8", buffering=1)
+    state = {"drop_writes": 0, "silent": False}
 
     def trace_pdu(sending: bool, pdu):
         if sending:
             return pdu
-        log.write(f"{pdu.dev_id} {pdu.function_code} {getattr(pdu, 'address', -1)} {getattr(pdu, 'count', -1)}\n")
+        log.write(f"{pdu.dev_id} {pdu.function_code} {getattr(pdu, 'address', -1)} {getattr(pdu, 'count', -1)}"
+                  f"{first_written(pdu)}\n")
         # Returning None drops the request: the server then never answers, like a dead slave.
-        return None if pdu.dev_id in silent else pdu
+        if pdu.dev_id in silent or state["silent"]:
+            return None
+        if pdu.function_code in WRITES and state["drop_writes"] > 0:
+            state["drop_writes"] -= 1
+            return None
+        return pdu
+
+    async def serve() -> None:
+        if mode == "tcp":
+            server = ModbusTcpServer(devices, address=("127.0.0.1", int(sys.argv[4])), framer=FramerType.SOCKET,
+                                     trace_pdu=trace_pdu)
+        else:
+            baud = int(sys.argv[5]) if len(sys.argv) > 5 else 19200
+            server = ModbusSerialServer(devices, port=sys.argv[4], framer=FramerType.RTU, baudrate=baud,
+                                        bytesize=8, parity="N", stopbits=1, trace_pdu=trace_pdu)
+        control = os.environ.get("MODBUS_PEER_CONTROL")
+        if control:
+            asyncio.get_running_loop().create_task(follow_control(control, server, state))
+        await server.serve_forever()
 
     pymodbus_apply_logging_config(logging.INFO)  # logs "Server listening." once ready
-    if mode == "tcp":
-        StartTcpServer(devices, address=("127.0.0.1", int(sys.argv[4])), framer=FramerType.SOCKET,
-                       trace_pdu=trace_pdu)
-    else:
-        baud = int(sys.argv[5]) if len(sys.argv) > 5 else 19200
-        StartSerialServer(devices, port=sys.argv[4], framer=FramerType.RTU, baudrate=baud,
-                          bytesize=8, parity="N", stopbits=1, trace_pdu=trace_pdu)
+    asyncio.run(serve())
 
 
 if __name__ == "__main__":
