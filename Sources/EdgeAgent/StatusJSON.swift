@@ -5,7 +5,7 @@ import EdgeUplink
 
 /// The JSON document of `GET /status` (docs/status.md). Times are milliseconds since the epoch,
 /// ages seconds; a value not known yet is `null`; sections that do not apply (`spool`, `uplink`
-/// without an uplink; `ai`, `approvals` until those features exist) are left out.
+/// without an uplink; `ai`, `approvals` without an `ai` section) are left out.
 extension StatusSnapshot {
     var json: JSONValue {
         var root = JSONObject([
