@@ -61,7 +61,8 @@ public final class Agent: Sendable {
         statusServer = ControlServer(
             endpoint: .unix(path: Agent.statusSocketPath(for: config)), label: "status socket", logger: logger
         ) { request in
-            StatusRoutes.status(request, board: board, reload: { control.reload() })
+            StatusRoutes.status(
+                request, board: board, reload: { control.reload() }, reconnect: { control.reconnectUplink() })
         }
         if config.ai != nil {
             // The ai section follows the running generation's endpoints (a reload rebuilds them);

@@ -81,6 +81,13 @@ final class GenerationControl: Sendable {
     /// Starts the uplink the agent began with.
     func startUplink() throws { try published.withLock { $0.uplink }?.start() }
 
+    /// Ends the current uplink's backoff and opens a new connection; false without an uplink.
+    func reconnectUplink() -> Bool {
+        guard let uplink = published.withLock({ $0.uplink }) else { return false }
+        uplink.reconnect()
+        return true
+    }
+
     /// Stops the current uplink, letting it deliver for a few seconds.
     func stopUplink() { published.withLock { $0.uplink }?.stop() }
 

@@ -163,7 +163,12 @@ extension StatusSnapshot {
                     "lastAckAgeSeconds",
                     u.lastAcknowledgedAt.map { .number(rounded(Double(max(0, nowWall - $0)) / 1e9)) } ?? .null
                 ),
-                ("retries", number(u.retries)), ("lastError", u.lastError.map(JSONValue.string) ?? .null),
+                ("retries", number(u.retries)), ("reconnects", number(u.reconnects)),
+                (
+                    "nextAttemptInSeconds",
+                    u.nextAttemptInNanoseconds.map { .number(rounded(Double($0) / 1e9)) } ?? .null
+                ),
+                ("lastError", u.lastError.map(JSONValue.string) ?? .null),
             ]))
     }
 

@@ -112,7 +112,11 @@ extension StatusSnapshot {
             out.counter(
                 "edgeflow_uplink_acknowledged_records_total", "Records the endpoint acknowledged.",
                 Double(uplink.acknowledgedRecords))
-            out.counter("edgeflow_uplink_retries_total", "HTTP retries or MQTT reconnects.", Double(uplink.retries))
+            out.counter(
+                "edgeflow_uplink_retries_total", "Failed attempts that will be tried again.", Double(uplink.retries))
+            out.counter(
+                "edgeflow_uplink_reconnects_total", "Links that came back after a failure or a forced reconnect.",
+                Double(uplink.reconnects))
             if let at = uplink.lastAcknowledgedAt {
                 out.gauge(
                     "edgeflow_uplink_last_ack_age_seconds", "Seconds since the last acknowledgement.",

@@ -122,7 +122,7 @@ final class StatusBoard: Sendable {
                 dropPolicy: ring.policy.rawValue),
             frames: generation?.pipeline.frames ?? 0, partialFrames: generation?.pipeline.partialFrames ?? 0,
             actions: generation?.flowCounters.snapshot().actions ?? [], outputs: [],
-            recorderLastSequence: generation?.recorder.lastSequence ?? 0, spool: nil, uplink: current.uplink?.status,
+            recorderLastSequence: generation?.recorder.lastSequence ?? 0, spool: nil, uplink: current.uplink?.status(now: nowMono),
             health: [])
         let registered = providers.withLock { $0 }
         for section in StatusSection.allCases {

@@ -350,7 +350,8 @@ public struct UplinkConfig: Sendable {
     public var transport: String
     /// Endpoint URL (`https://...` or `mqtt://host:port`).
     public var url: String
-    /// Batch window in nanoseconds.
+    /// Batch window in nanoseconds, counted from the append of a batch's first record; 0 sends
+    /// each record as soon as the previous batch is acknowledged.
     public var batchIntervalNanoseconds: Int64
     /// Spool cap in bytes.
     public var spoolMaxBytes: Int64
@@ -390,6 +391,8 @@ public struct UplinkConfig: Sendable {
     public var syncIntervalNanoseconds: Int64 = 1_000_000_000
     /// Optional age cap of spooled data (ns).
     public var spoolMaxAgeNanoseconds: Int64?
+    /// `retry_max`: the cap of the retry backoff and of a `Retry-After` (ns).
+    public var retryMaxNanoseconds: Int64 = 30_000_000_000
 }
 
 /// The `ai:` section (docs/ai.md): the chat-completions endpoints `ai` actions may call.

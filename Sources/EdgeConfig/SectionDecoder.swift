@@ -11,7 +11,7 @@ enum SectionDecoder {
         let allowed = [
             "transport", "url", "batch_interval", "spool_max", "encoder", "batch_records", "batch_bytes", "timeout", "budget",
             "headers", "header_files", "ca_file", "proxy", "topic", "client_id", "username", "password_file", "keep_alive",
-            "profile", "record", "sync_interval", "spool_max_age",
+            "profile", "record", "sync_interval", "spool_max_age", "retry_max",
         ]
         guard let f = reader.fields(node, path, allowed: allowed) else { return nil }
         // A profile fills in transport, URL and encoder for SORACOM's endpoints (plain HTTP,
@@ -33,7 +33,7 @@ enum SectionDecoder {
                     hint: "start it with \(schemes.joined(separator: " or "))")
             }
         }
-        let batch = f["batch_interval"].flatMap { reader.duration($0, "uplink.batch_interval", in: 100_000_000...3_600_000_000_000) }
+        let batch = f["batch_interval"].flatMap { reader.duration($0, "uplink.batch_interval", in: 0...3_600_000_000_000) }
             ?? 10_000_000_000
         let spool = f["spool_max"].flatMap { reader.size($0, "uplink.spool_max", in: 65_536...(1 << 40)) } ?? (64 << 20)
         let encoder = f["encoder"].flatMap { reader.choice($0, "uplink.encoder", ["harvest", "json", "columnar-gzip"]) }
@@ -152,6 +152,9 @@ enum SectionDecoder {
             } ?? 1_000_000_000,
             spoolMaxAgeNanoseconds: f["spool_max_age"].flatMap {
                 reader.duration($0, "uplink.spool_max_age", in: 60_000_000_000...(3650 * 86_400_000_000_000))
-            })
+            },
+            retryMaxNanoseconds: f["retry_max"].flatMap {
+                reader.duration($0, "uplink.retry_max", in: 1_000_000_000...3_600_000_000_000)
+            } ?? 30_000_000_000)
     }
 }

@@ -148,6 +148,8 @@ public final class Spool: Sendable {
     let syncLock = Mutex<Bool>(false)
     /// Held across an acknowledgement's sync and cursor write.
     let cursorLock = Mutex<Bool>(false)
+    /// Wakes the uplink when records are appended (and says when they were).
+    public let appendSignal = SpoolAppendSignal()
 
     /// Opens the spool in `directory`, creating it (and its parents) if needed, and recovers
     /// it: a torn tail of the newest segment is cut, numbering continues after the last whole
@@ -211,7 +213,7 @@ public final class Spool: Sendable {
         guard payload.count <= SpoolFormat.maxPayloadBytes else {
             throw SpoolError("cannot spool a record of \(payload.count) bytes: the limit is 16 MiB")
         }
-        return try state.withLock { (state: inout State) throws(SpoolError) -> UInt64 in
+        let sequence = try state.withLock { (state: inout State) throws(SpoolError) -> UInt64 in
             guard state.nextSequence < UInt64.max else {
                 throw SpoolError("spool '\(directory)' has used up its sequence numbers")
             }
@@ -227,6 +229,10 @@ public final class Spool: Sendable {
             enforceByteCap(&state)
             return sequence
         }
+        // After the state lock: the record is readable, and the uplink's wake-up costs the
+        // appender one short lock of its own, never a wait on the uplink.
+        appendSignal.appended(sequence, at: clock.monotonicNanoseconds())
+        return sequence
     }
 
     /// Makes every appended record durable: fsyncs the active segment, and the directory when a

@@ -140,7 +140,9 @@ struct StatusTable {
             let ack = uplink["lastAckAgeSeconds"].numberValue.map { "last ack \(age($0)) ago" } ?? "no ack yet"
             lines.append(
                 "uplink   \(string(uplink["transport"])) \(string(uplink["state"])), \(ack), "
-                    + "\(int(uplink["acknowledgedRecords"])) records acknowledged"
+                    + "\(int(uplink["acknowledgedRecords"])) records acknowledged, "
+                    + "\(int(uplink["retries"])) retries, \(int(uplink["reconnects"])) reconnects"
+                    + (uplink["nextAttemptInSeconds"].numberValue.map { ", next attempt in \(nextAttempt($0))" } ?? "")
                     + (uplink["lastError"].stringValue.map { ", last error: \($0)" } ?? ""))
         }
         // The ai section (docs/ai.md): each endpoint's circuit and budget use.
@@ -195,6 +197,8 @@ struct StatusTable {
     private func number(_ n: Double) -> String { JSONValue.formatNumber(n) }
     private func seconds(_ s: Double?) -> String { s.map { "\(($0 * 10).rounded() / 10)s" } ?? "-" }
     private func mib(_ bytes: Double?) -> String { bytes.map { "\(($0 / 1_048_576 * 10).rounded() / 10) MiB" } ?? "-" }
+    /// Whole seconds, rounded up: "next attempt in 0 s" would read as "now" while it is not.
+    private func nextAttempt(_ s: Double) -> String { "\(Int(max(0, s).rounded(.up))) s" }
     private func age(_ s: Double?) -> String {
         guard let s else { return "-" }
         if s < 60 { return "\((max(0, s) * 10).rounded() / 10)s" }
