@@ -124,9 +124,20 @@ public enum ConfigCompiler {
         let uplink = f["uplink"].flatMap { SectionDecoder.uplink($0, baseDir: baseDir, reader: &reader) }
         let ai = f["ai"].flatMap { AIDecoder.decode($0, baseDir: baseDir, reader: &reader) }
         guard let agent, let (board, boardFile) = boardAndFile else { return nil }
-        return AgentConfig(
+        let config = AgentConfig(
             file: file, agent: agent, board: board, boardFile: boardFile, buses: busOrder, sources: sources, outputs: outputs, apps: apps,
             uplink: uplink, ai: ai)
+        if let (key, message) = config.uplinkBatchCutShort, let node = f["uplink"] {
+            // Not an error: a full batch going early is fine, but the interval alone no longer says when data leaves.
+            var at = node.location
+            if case .mapping(let pairs) = node.kind, let pair = pairs.first(where: { $0.key.scalarText == key }) {
+                at = pair.key.location
+            }
+            reader.bag.warning(
+                at, "uplink.\(key)", message,
+                hint: "raise uplink.\(key), or shorten uplink.batch_interval, if batches should follow the interval")
+        }
+        return config
     }
 
     static func decodeAgent(_ node: YAMLNode?, reader: inout NodeReader, baseDir: String) -> AgentSettings? {

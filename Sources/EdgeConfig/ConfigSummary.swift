@@ -55,7 +55,7 @@ extension AgentConfig {
             let d = a.document
             out.append("  " + d.appId.padding(12) + "\(a.path): \(d.channels.count) channels, \(d.eventSources.count) event sources, \(d.actions.count) actions\(a.enabled ? "" : " (disabled)")")
         }
-        row("uplink", uplink.map { "\($0.transport) \($0.url), batches every \(Quantity.formatDuration($0.batchIntervalNanoseconds)), spool cap \(Quantity.formatSize($0.spoolMaxBytes))" } ?? "none (frames are recorded in agent.data_dir/records.jsonl)")
+        row("uplink", uplinkSummary)
         // The key's source is named (file or variable), never the key.
         row("ai", ai.map { "\($0.endpoints.count) endpoint(s)" } ?? "none")
         for e in ai?.endpoints ?? [] {

@@ -33,8 +33,10 @@ enum SectionDecoder {
                     hint: "start it with \(schemes.joined(separator: " or "))")
             }
         }
-        let batch = f["batch_interval"].flatMap { reader.duration($0, "uplink.batch_interval", in: 0...3_600_000_000_000) }
-            ?? 10_000_000_000
+        // A bare 0 needs no unit: it means "no window", not a length of time.
+        let batch = f["batch_interval"].flatMap {
+            $0.scalarText == "0" ? 0 : reader.duration($0, "uplink.batch_interval", in: 0...3_600_000_000_000)
+        } ?? 10_000_000_000
         let spool = f["spool_max"].flatMap { reader.size($0, "uplink.spool_max", in: 65_536...(1 << 40)) } ?? (64 << 20)
         let encoder = f["encoder"].flatMap { reader.choice($0, "uplink.encoder", ["harvest", "json", "columnar-gzip"]) }
             ?? (transport == "mqtt" ? "json" : "harvest")

@@ -40,8 +40,11 @@ extension MQTTUplink {
                     switch event {
                     case .connected(let code) where code == 0:
                         result.connectNanoseconds = clock.monotonicNanoseconds() - started
+                        // Timed from before the call: it writes the PUBLISH itself, and the PUBACK
+                        // may already wait in the socket when it returns.
+                        let sent = clock.monotonicNanoseconds()
                         let id = try client.publish(topic: topic, payload: payload, qos: 1, retain: false)
-                        published = (id, clock.monotonicNanoseconds())
+                        published = (id, sent)
                     case .connected(let code):
                         result.error = "the broker refused the connection: \(MQTTClient.connackMessage(code))"
                         return result

@@ -7,7 +7,7 @@ import Synchronization
 import Testing
 
 /// Keeps every log event (level, message, metadata) so tests can look at what was logged.
-private final class CollectedLog: LogHandler, @unchecked Sendable {
+final class CollectedLog: LogHandler, @unchecked Sendable {
     // @unchecked: `metadata` and `logLevel` are only set while the logger is built; the events
     // themselves go through the mutex.
     private let storage = Mutex<[String]>([])

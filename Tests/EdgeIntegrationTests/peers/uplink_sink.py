@@ -6,11 +6,12 @@ usage: uplink_sink.py ACCEPTED_LOG [SCRIPT]
 
 POST /ingest answers, request by request, with the statuses listed in SCRIPT (one per line:
 "500", "429 2" for a Retry-After of 2 s, "400"), then 200 for every later request. Every
-request is logged to ACCEPTED_LOG as one JSON line {"status", "batch", "headers", "body"} (the body
+request is logged to ACCEPTED_LOG as one JSON line {"status", "batch", "headers", "body", "arrived"}
+(arrived: the wall time in seconds when the whole request was read; the body
 parsed as JSON, after gunzip when the request says Content-Encoding: gzip), written before the answer is sent, so a test that sees an acknowledged batch
 in the log knows the agent may have seen it too.
 """
-import gzip, json, sys, threading
+import gzip, json, sys, threading, time
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 LOG = sys.argv[1]
@@ -27,6 +28,7 @@ class Handler(BaseHTTPRequestHandler):
     def do_POST(self):
         length = int(self.headers.get("Content-Length", 0) or 0)
         body = self.rfile.read(length) if length else b""
+        arrived = time.time()
         with LOCK:
             step = SCRIPT.pop(0) if SCRIPT else ["200"]
             status = int(step[0])
@@ -39,7 +41,7 @@ class Handler(BaseHTTPRequestHandler):
             with open(LOG, "a") as f:
                 f.write(json.dumps({"status": status, "batch": self.headers.get("X-Edgeflow-Batch"),
                                     "headers": {k.lower(): v for k, v in self.headers.items()},
-                                    "body": parsed}) + "\n")
+                                    "body": parsed, "arrived": arrived}) + "\n")
         self.send_response(status)
         if len(step) > 1:
             self.send_header("Retry-After", step[1])
