@@ -12,7 +12,9 @@ import Logging
 /// on every connect and `offline` on close.
 final class MQTTTransport: UplinkTransport {
     private let settings: MQTTUplinkSettings
-    private let password: String?
+    /// Read from the password file by `MQTTUplink.start()` before the loop's thread starts
+    /// (which orders the write before every read on that thread).
+    var password: String?
     private let clock: any EdgeClock
     private let logger: Logger
     private var client: MQTTClient?
@@ -28,9 +30,8 @@ final class MQTTTransport: UplinkTransport {
     /// transport closes without DISCONNECT so the will says `offline` instead.
     private static let offlineBudgetNanoseconds: Int64 = 1_000_000_000
 
-    init(settings: MQTTUplinkSettings, password: String?, clock: any EdgeClock, logger: Logger) {
+    init(settings: MQTTUplinkSettings, clock: any EdgeClock, logger: Logger) {
         self.settings = settings
-        self.password = password
         self.clock = clock
         self.logger = logger
     }

@@ -146,14 +146,12 @@ public struct MQTTUplinkSettings: Sendable {
 /// it drop the copy. Connection failures back off exponentially with full jitter up to
 /// `retry_max` and are never fatal.
 public final class MQTTUplink: @unchecked Sendable {
-    // @unchecked: `loop` is written by start (before its thread exists) and read by the
-    // methods the owner of the uplink calls in order (start, reconnect/stats, stop).
-    private let spool: Spool
+    // @unchecked: the transport belongs to the loop's owner thread once it runs; `start()` only
+    // hands it the password before that thread exists.
     private let settings: MQTTUplinkSettings
-    private let clock: any EdgeClock
     private let logger: Logger
-    private let onAcknowledged: @Sendable (_ first: UInt64, _ last: UInt64) -> Void
-    private var loop: UplinkLoop?
+    private let transport: MQTTTransport
+    private let loop: UplinkLoop
 
     /// Creates the uplink; nothing is sent until `start()`. `onAcknowledged` hears of every
     /// batch the broker took, on the uplink's thread.
@@ -161,22 +159,22 @@ public final class MQTTUplink: @unchecked Sendable {
         spool: Spool, settings: MQTTUplinkSettings, clock: any EdgeClock = SystemClock(), logger: Logger,
         onAcknowledged: @escaping @Sendable (_ first: UInt64, _ last: UInt64) -> Void = { _, _ in }
     ) {
-        self.spool = spool
         self.settings = settings
-        self.clock = clock
         self.logger = logger
-        self.onAcknowledged = onAcknowledged
+        transport = MQTTTransport(settings: settings, clock: clock, logger: logger)
+        loop = UplinkLoop(
+            spool: spool, transport: transport, settings: UplinkLoopSettings(settings), clock: clock, logger: logger,
+            onAcknowledged: onAcknowledged)
     }
 
     /// The counters so far.
-    public var stats: UplinkStats { loop?.stats ?? UplinkStats() }
+    public var stats: UplinkStats { loop.stats }
 
     /// Reads the password file (its failure is the only error) and starts the owner thread.
     /// Connecting happens on that thread; a broker that is down is retried there, never thrown.
     public func start() throws(FileError) {
-        var password: String?
         if let file = settings.passwordFile {
-            password = try Self.readPassword(file)
+            transport.password = try Self.readPassword(file)
             if settings.username == nil {
                 logger.warning("mqtt uplink: a password file without a user name is ignored")
             }
@@ -185,24 +183,18 @@ public final class MQTTUplink: @unchecked Sendable {
             // Not thrown: the records stay in the spool and the problem shows in the log and stats.
             logger.error("mqtt uplink: invalid topic; nothing can be published", metadata: ["problem": "\(problem)"])
         }
-        let loop = UplinkLoop(
-            spool: spool,
-            transport: MQTTTransport(settings: settings, password: password, clock: clock, logger: logger),
-            settings: UplinkLoopSettings(settings),
-            clock: clock, logger: logger, onAcknowledged: onAcknowledged)
-        self.loop = loop
         try loop.start(threadName: "mqtt-uplink")
     }
 
     /// Ends a backoff now and renews a connection that is up (`edgeflow uplink reconnect`).
-    public func reconnect() { loop?.reconnect() }
+    public func reconnect() { loop.reconnect() }
 
     /// Asks the thread to deliver what is pending for at most `flushNanoseconds` (monotonic),
     /// then publish the retained `offline` status (up to one more second for its PUBACK),
     /// disconnect, and waits for it. Returns at once when nothing is pending and no connection
     /// is up. Whatever is not acknowledged stays in the spool for the next start.
     public func stop(flushNanoseconds: Int64 = 5_000_000_000) {
-        loop?.stop(flushNanoseconds: flushNanoseconds)
+        loop.stop(flushNanoseconds: flushNanoseconds)
     }
 
     /// The password in `file`; one trailing newline (as editors write it) is not part of it.

@@ -299,7 +299,7 @@ final class UplinkLoop: @unchecked Sendable {
             "next_attempt_in": "\(Quantity.formatDuration(delay))",
         ]
         if let batch = session.batch { metadata["unacknowledged"] = "\(batch.id)" }
-        if transport.keepsConnection && wasConnected && session.failures == 1 {
+        if transport.keepsConnection && wasConnected && !transport.isConnected && session.failures == 1 {
             logger.warning("\(transport.logPrefix): connection lost; records stay in the spool", metadata: metadata)
         } else if isSparseLogPoint(session.failures) {
             logger.warning("\(transport.logPrefix): delivery failed; records stay in the spool", metadata: metadata)
