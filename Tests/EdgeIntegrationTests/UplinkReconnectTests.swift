@@ -128,4 +128,18 @@ struct UplinkReconnectTests {
         let retries = try #require(logged("retries", in: lines, message: "uplink"))
         #expect(retries >= settled["retries"] as? Int ?? .max, "\(agent.output())")
     }
+
+    /// Without an uplink there is nothing to reconnect: the agent says so and the command fails.
+    @Test func uplinkReconnectWithoutAnUplinkIsRefused() async throws {
+        let dir = try TemporaryDirectory(prefix: "edgeflow-no-uplink")
+        let path = try StatusProbe.tankConfig(dir, interval: "1s")
+        let agent = try PeerProcess.start(EdgeflowBinary.path, ["run", "--config", path], log: dir.file("agent.log"))
+        defer { agent.terminate() }
+        let socket = "\(dir.path)/data/edgeflow.sock"
+        try await agent.waitForFile(socket)
+        let refused = try EdgeflowBinary.run(["uplink", "reconnect", "--socket", socket])
+        #expect(refused.status == 1 && refused.stderr.contains("no uplink"), "\(refused.stdout) \(refused.stderr)")
+        let raw = try StatusProbe.curl(socket: socket, url: "http://localhost/uplink/reconnect", method: "POST")
+        #expect(raw.status == 409, "\(raw.body)")
+    }
 }
