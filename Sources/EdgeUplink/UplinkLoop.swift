@@ -40,6 +40,11 @@ final class UplinkLoop: @unchecked Sendable {
         var stopping = false
         var deadline: Int64 = .max
         var budget: TrafficBudget
+        /// The current batch already waits for the allowance (counted and logged once).
+        var budgetWaiting = false
+        /// A failure or a forced reconnect happened since the last delivery: for HTTP, whose
+        /// "link" is each request, the next delivery is the reconnect.
+        var awaitingRecovery = false
         var random = SystemRandomNumberGenerator()
     }
 
@@ -140,11 +145,14 @@ final class UplinkLoop: @unchecked Sendable {
         }
         guard let batch = session.batch else { return true }
         if let wait = session.budget.wait(forSending: batch.body.count, at: now) {
-            budgetExhausted(wait)
+            // Appends wake the loop meanwhile; the wait is one wait however often it looks again.
+            if !session.budgetWaiting { budgetExhausted(wait) }
+            session.budgetWaiting = true
             if session.stopping && now + wait > session.deadline { return false }
             idle(until: now + wait, seen: seen, &session)
             return true
         }
+        session.budgetWaiting = false
         session.budget.record(sending: batch.body.count, at: now)
         switch transport.send(batch, abandon: abandonCheck(session)) {
         case .acknowledged:
@@ -250,7 +258,8 @@ final class UplinkLoop: @unchecked Sendable {
         } catch {
             logger.error("\(transport.logPrefix): cannot store the delivery cursor", metadata: ["error": "\(error)"])
         }
-        let recovered = session.failures > 0 && !transport.keepsConnection
+        let recovered = session.awaitingRecovery && !transport.keepsConnection
+        session.awaitingRecovery = false
         session.batch = nil
         session.failures = 0
         session.retryAt = 0
@@ -283,6 +292,7 @@ final class UplinkLoop: @unchecked Sendable {
         let wasConnected = counters.withLock { $0.connected }
         if session.stopping { session.finalTryFailed = true }
         session.failures += 1
+        session.awaitingRecovery = true
         let delay = min(
             after ?? backoff(attempt: session.failures, &session.random), settings.backoffMaximumNanoseconds)
         session.retryAt = clock.monotonicNanoseconds() + delay
@@ -324,6 +334,7 @@ final class UplinkLoop: @unchecked Sendable {
     private func forceReconnect(_ session: inout Session) {
         session.retryAt = 0
         session.failures = 0
+        session.awaitingRecovery = true
         counters.withLock { $0.nextAttemptAt = nil }
         if transport.isConnected { transport.dropConnection() }
         logger.info("\(transport.logPrefix): reconnecting now, as asked")

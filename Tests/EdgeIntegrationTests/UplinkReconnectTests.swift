@@ -142,4 +142,33 @@ struct UplinkReconnectTests {
         let raw = try StatusProbe.curl(socket: socket, url: "http://localhost/uplink/reconnect", method: "POST")
         #expect(raw.status == 409, "\(raw.body)")
     }
+
+    /// HTTP: a 503 asks for 30 s (`Retry-After`, capped at `retry_max` 20 s); `reconnect()` sends
+    /// the batch again at once on a new connection, and status counts one retry and one reconnect.
+    @Test func reconnectEndsAnHTTPRetryAfterWait() async throws {
+        let dir = try TemporaryDirectory(prefix: "edgeflow-http-reconnect")
+        let sink = try await UplinkTests.Sink(in: dir, script: ["503 30"])
+        let spool = try Spool(directory: dir.file("spool"))
+        let uplink = HTTPUplink(
+            spool: spool,
+            settings: HTTPUplinkSettings(
+                url: "http://127.0.0.1:\(sink.port)/ingest", encoder: .json, batchIntervalNanoseconds: 0,
+                backoffMaximumNanoseconds: 20_000_000_000),
+            deadLetterDirectory: dir.file("dead-letters"), logger: Logger(label: "http-reconnect"))
+        try uplink.start()
+        defer { uplink.stop(flushNanoseconds: 0) }
+        _ = try spool.append(record(1))
+        #expect(await eventually { uplink.stats.retries == 1 }, "\(uplink.stats)")
+        let waiting = uplink.stats
+        let clock = SystemClock()
+        let left = (waiting.nextAttemptAt ?? 0) - clock.monotonicNanoseconds()
+        #expect(left > 15_000_000_000 && left <= 20_000_000_000, "Retry-After capped at retry_max: \(left) ns")
+
+        uplink.reconnect()
+        #expect(await eventually(timeout: .seconds(5)) { spool.ackedSequence == 1 }, "\(uplink.stats)")
+        let stats = uplink.stats
+        #expect(stats.retries == 1 && stats.reconnects == 1 && stats.nextAttemptAt == nil, "\(stats)")
+        let requests = try sink.requests()
+        #expect(requests.map(\.status) == [503, 200] && Set(requests.map(\.batch)) == ["1-1"], "\(requests)")
+    }
 }
