@@ -180,7 +180,7 @@ public final class HTTPUplink: @unchecked Sendable {
                 sleep(until: retryAt)
                 continue
             }
-            let (body, encoded) = settings.encoder.encode(pending.map { ($0.sequence, $0.payload) })
+            let (body, encoded) = settings.encoder.encode(pending.map { ($0.sequence, $0.payload) }, schemas: spool.schema(id:))
             if let wait = budget.wait(forSending: body.count, at: now) {
                 // The allowance is used up: the batch waits in the spool, counted and logged once.
                 let waits = counters.withLock { c -> UInt64 in

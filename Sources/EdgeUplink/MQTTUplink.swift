@@ -457,7 +457,7 @@ public final class MQTTUplink: @unchecked Sendable {
             session.nextSpoolCheck = later
             return true
         }
-        let (body, encoded) = settings.encoder.encode(pending.map { ($0.sequence, $0.payload) })
+        let (body, encoded) = settings.encoder.encode(pending.map { ($0.sequence, $0.payload) }, schemas: spool.schema(id:))
         if encoded < pending.count {
             logger.warning(
                 "mqtt uplink: records that are not JSON objects were left out",

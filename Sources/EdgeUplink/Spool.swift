@@ -148,6 +148,8 @@ public final class Spool: Sendable {
     let syncLock = Mutex<Bool>(false)
     /// Held across an acknowledgement's sync and cursor write.
     let cursorLock = Mutex<Bool>(false)
+    /// Schemas of typed frame records read or stored so far, by id (`SpoolSchemas.swift`).
+    let schemaCache = Mutex<[UInt64: RecordSchema]>([:])
 
     /// Opens the spool in `directory`, creating it (and its parents) if needed, and recovers
     /// it: a torn tail of the newest segment is cut, numbering continues after the last whole
