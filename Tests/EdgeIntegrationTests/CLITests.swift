@@ -126,3 +126,16 @@ struct CLITests {
         #expect(spool.stdout.contains("\"kind\":\"frame\",\"source\":\"boiler\""))
     }
 }
+
+/// The docs show what ships.
+struct DocsMatchTheShippedFilesTests {
+    @Test func theWorkedExampleOfFlowLanguageIsTheShippedBoilerApp() throws {
+        let docs = try String(contentsOfFile: "\(EdgeflowBinary.root)/docs/flow-language.md", encoding: .utf8)
+        let app = try String(contentsOfFile: "\(EdgeflowBinary.root)/config/flows/boiler.json", encoding: .utf8)
+        let marker = try #require(docs.range(of: "The app, `config/flows/boiler.json`:"))
+        let rest = docs[marker.upperBound...]
+        let open = try #require(rest.range(of: "```json\n"))
+        let close = try #require(rest[open.upperBound...].range(of: "```"))
+        #expect(String(rest[open.upperBound..<close.lowerBound]) == app + (app.hasSuffix("\n") ? "" : "\n"))
+    }
+}
