@@ -72,6 +72,10 @@ struct CLITests {
         let r = try EdgeflowBinary.run(["check", "--config", "config/no-such-file.yaml"])
         #expect(r.status == 2)
         #expect(r.stderr.contains("cannot open 'config/no-such-file.yaml'"))
+        #expect(!r.stderr.contains("pass the config file with --config"), "it was passed: \(r.stderr)")
+        let typo = try EdgeflowBinary.run(["check", "--config", "config/demo.yml"])
+        #expect(typo.status == 2)
+        #expect(typo.stderr.contains("hint: did you mean 'config/demo.yaml'?"), "\(typo.stderr)")
     }
 
     @Test func usageErrorsExitTwo() throws {
