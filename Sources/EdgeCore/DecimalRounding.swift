@@ -14,6 +14,9 @@ public struct DecimalRounding: Sendable, Hashable {
     /// 10^decimals, exact in a double (every power of ten up to 10^22 is).
     @usableFromInline let power: Double
 
+    /// The distance between two rounded values (`0.1` for one decimal); nil when nothing is rounded.
+    public var step: Double? { decimals.map { _ in 1 / power } }
+
     /// Leaves every value as it is.
     public static let none = DecimalRounding(decimals: nil)
 

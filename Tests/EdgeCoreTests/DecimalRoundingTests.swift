@@ -42,6 +42,13 @@ import Testing
         #expect(DecimalRounding(scale: 0.1).apply(3 * 0.1) == 0.3)
     }
 
+    @Test func theStepIsTheDistanceBetweenRoundedValues() {
+        #expect(DecimalRounding(scale: 0.1).step == 0.1)
+        #expect(DecimalRounding(scale: 0.5, offset: 0.25).step == 0.01)
+        #expect(DecimalRounding(scale: 2).step == 1)
+        #expect(DecimalRounding.none.step == nil)
+    }
+
     @Test func halvesRoundAwayFromZero() {
         let tenths = DecimalRounding(decimals: 1)
         #expect(tenths.apply(0.25) == 0.3)
