@@ -28,36 +28,44 @@ public enum ColumnarEncoder {
     public static func encode(
         _ records: [(sequence: UInt64, payload: [UInt8])], schemas: (UInt64) -> RecordSchema? = { _ in nil }
     ) -> (body: [UInt8], encoded: Int) {
-        let document = document(records, schemas: schemas)
+        encode(SpoolBatch(records), schemas: schemas)
+    }
+
+    /// `encode(_:schemas:)` over a batch read from the spool.
+    public static func encode(_ batch: SpoolBatch, schemas: (UInt64) -> RecordSchema?) -> (body: [UInt8], encoded: Int) {
+        let document = document(batch, schemas: schemas)
         return (Deflate.gzip(document.json), document.encoded)
     }
 
-    /// The JSON document before compression, and how many records it carries. Typed frame
-    /// records go into the columns straight from their bytes, with the names of their schema.
+    /// The JSON document before compression, and how many records it carries.
     static func document(
         _ records: [(sequence: UInt64, payload: [UInt8])], schemas: (UInt64) -> RecordSchema? = { _ in nil }
     ) -> (json: [UInt8], encoded: Int) {
-        var batch = ColumnarBatch()
+        document(SpoolBatch(records), schemas: schemas)
+    }
+
+    /// The document of `batch`. Typed frame records go into the columns straight from their
+    /// bytes, with the names of their schema; JSON records are parsed.
+    static func document(_ batch: SpoolBatch, schemas: (UInt64) -> RecordSchema?) -> (json: [UInt8], encoded: Int) {
+        var columns = ColumnarBatch()
         var encoded = 0
-        for record in records {
-            let typed = record.payload.withUnsafeBytes { bytes -> Bool? in
-                guard let header = FrameRecord.header(bytes) else {
-                    return FrameRecord.isFrameRecord(bytes) ? false : nil
+        for index in 0..<batch.count {
+            batch.withRecord(index) { _, bytes in
+                if let header = FrameRecord.header(bytes) {
+                    if let schema = schemas(header.schema), columns.addFrame(bytes, header: header, schema: schema) {
+                        encoded += 1
+                    }
+                    return
                 }
-                guard let schema = schemas(header.schema) else { return false }
-                return batch.addFrame(bytes, header: header, schema: schema)
+                guard !FrameRecord.isFrameRecord(bytes) else { return }  // a version this build cannot read
+                let text = "{" + String(decoding: bytes, as: UTF8.self) + "}"
+                guard case .object(let object)? = try? JSONValue.parse(text) else { return }
+                encoded += 1
+                if !columns.addFrame(object) { columns.messages.append(text) }
             }
-            if let typed {
-                if typed { encoded += 1 }
-                continue
-            }
-            let text = "{" + String(decoding: record.payload, as: UTF8.self) + "}"
-            guard case .object(let object)? = try? JSONValue.parse(text) else { continue }
-            encoded += 1
-            if !batch.addFrame(object) { batch.messages.append(text) }
         }
-        let id = records.isEmpty ? "" : "\(records[0].sequence)-\(records[records.count - 1].sequence)"
-        return (batch.write(batchID: id), encoded)
+        let id = batch.firstSequence.map { "\($0)-\(batch.lastSequence ?? $0)" } ?? ""
+        return (columns.write(batchID: id), encoded)
     }
 }
 

@@ -42,11 +42,24 @@ public enum UplinkEncoder: String, Sendable, CaseIterable {
         _ records: [(sequence: UInt64, payload: [UInt8])],
         schemas: (UInt64) -> RecordSchema? = { _ in nil }
     ) -> (body: [UInt8], encoded: Int) {
-        if self == .columnarGzip { return ColumnarEncoder.encode(records, schemas: schemas) }
-        var out: [UInt8] = []
-        out.reserveCapacity(records.reduce(64) { $0 + $1.payload.count + 16 })
+        var body: [UInt8] = []
+        let encoded = encode(SpoolBatch(records), schemas: schemas, into: &body)
+        return (body, encoded)
+    }
+
+    /// Encodes `batch` into `out` (emptied first, its storage kept, so an uplink that keeps one
+    /// body buffer allocates nothing per batch once it has grown) and returns how many records
+    /// the body carries; see `encode(_:schemas:)`.
+    public func encode(_ batch: SpoolBatch, schemas: (UInt64) -> RecordSchema?, into out: inout [UInt8]) -> Int {
+        out.removeAll(keepingCapacity: true)
+        if self == .columnarGzip {
+            let document = ColumnarEncoder.encode(batch, schemas: schemas)
+            out.append(contentsOf: document.body)
+            return document.encoded
+        }
+        out.reserveCapacity(batch.payloadBytes + batch.count * 16 + 64)
         if self == .json {
-            let id = records.isEmpty ? "" : "\(records[0].sequence)-\(records[records.count - 1].sequence)"
+            let id = batch.firstSequence.map { "\($0)-\(batch.lastSequence ?? $0)" } ?? ""
             out.append(contentsOf: #"{"batch":"#.utf8)
             FrameRecordJSON.appendString(id.utf8, to: &out)
             out.append(contentsOf: #","records":["#.utf8)
@@ -54,11 +67,11 @@ public enum UplinkEncoder: String, Sendable, CaseIterable {
             out.append(UInt8(ascii: "["))
         }
         var encoded = 0
-        for record in records {
+        for index in 0..<batch.count {
             let mark = out.count
             if encoded > 0 { out.append(UInt8(ascii: ",")) }
-            let written = record.payload.withUnsafeBytes { bytes in
-                append(record.sequence, bytes, schemas: schemas, to: &out)
+            let written = batch.withRecord(index) { sequence, bytes in
+                append(sequence, bytes, schemas: schemas, to: &out)
             }
             if written {
                 encoded += 1
@@ -67,7 +80,7 @@ public enum UplinkEncoder: String, Sendable, CaseIterable {
             }
         }
         out.append(contentsOf: self == .json ? "]}".utf8 : "]".utf8)
-        return (out, encoded)
+        return encoded
     }
 
     /// Appends one record's entry; false when it cannot be encoded.

@@ -40,6 +40,30 @@ import Testing
         FrameRecord.appendNumber(1, point: 0, to: &record)
         let spool = try Spool(directory: dir.path)
         #expect(spool.jsonMembers(of: record) == nil)
-        #expect(spool.jsonMembers(of: Array(#""kind":"message","ts":0"#.utf8)) == Array(#""kind":"message","ts":0"#.utf8))
+        #expect(
+            spool.jsonMembers(of: Array(#""kind":"message","ts":0"#.utf8)) == Array(#""kind":"message","ts":0"#.utf8))
+    }
+}
+
+/// Reading into one reused batch gives each read's records, and the same as a plain read.
+@Suite struct SpoolBatchReadTests {
+    @Test func aReusedBatchHoldsExactlyEachReadsRecords() throws {
+        let dir = try TemporaryDirectory(prefix: "edgeflow-spool-batch")
+        let spool = try Spool(directory: dir.path)
+        for i in 1...10 { _ = try spool.append(Array("record \(i) ".utf8) + Array(repeating: UInt8(i), count: i)) }
+        var batch = SpoolBatch()
+        var cursor: UInt64 = 0
+        var seen: [SpoolRecord] = []
+        while true {
+            try spool.read(after: cursor, maxRecords: 3, maxBytes: 1 << 20, into: &batch)
+            guard let last = batch.lastSequence else { break }
+            #expect(batch.count <= 3)
+            #expect(batch.records == (try spool.read(after: cursor, maxRecords: 3, maxBytes: 1 << 20)))
+            seen += batch.records
+            cursor = last
+        }
+        #expect(seen.map(\.sequence) == Array(1...10))
+        #expect(seen.last?.payload == Array("record 10 ".utf8) + Array(repeating: 10, count: 10))
+        #expect(batch.isEmpty && batch.payloadBytes == 0)
     }
 }
