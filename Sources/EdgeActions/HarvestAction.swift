@@ -1,8 +1,8 @@
 import EdgeCore
 
 /// The `harvest` action's config: `category` (a label kept with the record) and `format`.
-/// Only `json` is available in this build; `columnar` needs the uplink's columnar encoder, so
-/// an app asking for it is refused by `check` instead of silently archived as JSON.
+/// A harvested message is kept as JSON; how batches travel is the uplink's `encoder`, so
+/// `format: columnar` is refused by `check` with that hint instead of silently meaning nothing.
 enum HarvestAction {
     static let keys = ["format", "category"]
 
@@ -19,8 +19,9 @@ enum HarvestAction {
         case .string("columnar")?:
             p.append(
                 ConfigProblem(
-                    path: "format", message: "format 'columnar' is not available in this build",
-                    hint: "use format: json (or leave format out); columnar batches come with the uplink spool"))
+                    path: "format", message: "format 'columnar' is not a format of a harvested message",
+                    hint:
+                        "leave format out (or json); to send batches columnar, set the uplink's encoder: columnar-gzip"))
         default:
             p.append(ConfigProblem(path: "format", message: "format must be json"))
         }

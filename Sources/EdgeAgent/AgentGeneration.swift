@@ -70,7 +70,7 @@ final class AgentGeneration: Sendable {
             onActivity("output \(output.id) (\(output.targetName)) = \(JSONValue.formatNumber(value))")
         }
         observer.attach(outputs)
-        recorder = recording.recorder(for: config)
+        recorder = try recording.recorder(for: config)
         do {
             workers = try BlockingWorkers(count: 4)
         } catch {

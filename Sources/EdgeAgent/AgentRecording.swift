@@ -37,16 +37,20 @@ struct AgentRecording: Sendable {
         }
     }
 
-    /// A recorder for one generation running `config`; it also sets the writer's sync interval
-    /// to that config's.
-    func recorder(for config: AgentConfig) -> any Recorder {
-        guard let settings = config.uplink, spool != nil else {
-            return HandoffRecorder(writer: writer, sources: config.recordSources)
+    /// A recorder for one generation running `config` (its schema stored first); it also sets
+    /// the writer's sync interval to that config's.
+    func recorder(for config: AgentConfig) throws -> any Recorder {
+        do {
+            guard let settings = config.uplink, spool != nil else {
+                return try HandoffRecorder(writer: writer, sources: config.recordSources)
+            }
+            writer.setSyncInterval(nanoseconds: settings.syncIntervalNanoseconds)
+            return try HandoffRecorder(
+                writer: writer, sources: config.recordSources, recordFrames: settings.recordFrames,
+                redacted: Set(config.sources.flatMap(\.redactedPoints)))
+        } catch {
+            throw AgentError(message: "cannot record this config's frames: \(error)")
         }
-        writer.setSyncInterval(nanoseconds: settings.syncIntervalNanoseconds)
-        return HandoffRecorder(
-            writer: writer, sources: config.recordSources, recordFrames: settings.recordFrames,
-            redacted: Set(config.sources.flatMap(\.redactedPoints)))
     }
 }
 
@@ -73,6 +77,14 @@ final class SpoolStore: RecordStore {
     }
 
     var lastSequence: UInt64 { spool.stats.lastSequence }
+
+    func register(_ schema: RecordSchema) throws(RecorderError) {
+        do {
+            try spool.storeSchema(schema)
+        } catch {
+            throw RecorderError(error.message)
+        }
+    }
 }
 
 extension AgentConfig {

@@ -56,7 +56,10 @@ struct ModbusOutputDriver: OutputDriver {
         switch point.type {
         case .bool, .bit: return 0.5
         case .float32, .float64:
-            return max(abs(output.minimum), abs(output.maximum), 1) * (point.type == .float32 ? 1e-6 : 1e-12)
+            let hair = max(abs(output.minimum), abs(output.maximum), 1) * (point.type == .float32 ? 1e-6 : 1e-12)
+            // A float with a scale is read back rounded to the scale's decimals, so a commanded 21.37
+            // with scale 0.1 reads 21.4: within half a step is agreement.
+            return max(hair, (point.rounding.step ?? 0) * 0.5)
         default: return abs(point.scale) * 0.5
         }
     }

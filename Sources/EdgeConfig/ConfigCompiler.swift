@@ -2,6 +2,10 @@ public import EdgeCore
 import EdgeFlux
 import ModbusModel
 
+#if canImport(Glibc)
+    import Glibc
+#endif
+
 /// The result of compiling a config: the config when there were no errors, and every
 /// diagnostic (errors and warnings) found on the way.
 public struct ConfigCompilation: Sendable {
@@ -24,10 +28,30 @@ public enum ConfigCompiler {
             text = try Files.readText(path)
         } catch {
             return ConfigCompilation(
-                config: nil,
-                diagnostics: [Diagnostic(.error, at: nil, "\(error)", hint: "pass the config file with --config PATH")])
+                config: nil, diagnostics: [Diagnostic(.error, at: nil, "\(error)", hint: missingFileHint(path, error))])
         }
         return compile(text: text, file: path)
+    }
+
+    /// What to try when the config file cannot be read: a file of a similar name in the same
+    /// directory when there is one, the permission when that is the problem, else where
+    /// configs usually live.
+    static func missingFileHint(_ path: String, _ error: FileError) -> String {
+        guard error.errno == ENOENT else {
+            return error.errno == EACCES
+                ? "the agent's user must be able to read it (sudo, or the edgeflow group)"
+                : "check the path and the disk"
+        }
+        let slash = path.lastIndex(of: "/")
+        let directory = slash.map { String(path[..<$0]) } ?? "."
+        let name = slash.map { String(path[path.index(after: $0)...]) } ?? path
+        let candidates = Files.list(directory.isEmpty ? "/" : directory).filter {
+            $0.hasSuffix(".yaml") || $0.hasSuffix(".yml")
+        }
+        if let near = Spelling.closest(to: name, among: candidates) {
+            return "did you mean '\(slash == nil ? near : directory + "/" + near)'?"
+        }
+        return "no such file; packaged configs live in /etc/edgeflow/config.yaml, examples in config/"
     }
 
     /// Compiles config text; `file` names it in diagnostics and anchors relative paths.

@@ -112,7 +112,9 @@ enum ModbusDecoder {
         var points: [ModbusPoint] = []
         var pointNodes: [YAMLNode] = []
         var listIndex: [Int] = []  // model point index -> index in the YAML list (bad points are skipped)
+        var listed = 0
         if let pn = reader.require(f, "points", in: node, path), let items = reader.list(pn, join(path, "points")) {
+            listed = items.count
             if items.isEmpty { reader.bag.error(pn.location, join(path, "points"), "a device needs at least one point") }
             for (i, item) in items.enumerated() {
                 let pp = join(path, "points[\(i)]")
@@ -133,6 +135,8 @@ enum ModbusDecoder {
             pollInterval: .nanoseconds(poll), retry: retry, planning: planning, points: points)
         // The model's own rules (order vs type, address overflow, unit range) placed on our nodes.
         for problem in device.validate(transport: bus.transport) {
+            // Every listed point was already reported as wrong: "no points" would say it again.
+            if problem.path == "points", points.isEmpty, listed > 0 { continue }
             var located = problem
             located.location = locate(problem.path, device: node, fields: f, pointNodes: pointNodes)
             located.path = join(path, renumber(problem.path, listIndex))

@@ -6,6 +6,9 @@ public import EdgeCore
 public struct NodeReader {
     /// What was found so far.
     public var bag = DiagnosticBag()
+    /// Per mapping: the keys an unknown key there was taken for (`adress` → `address`), so a
+    /// missing required key already named by that hint is not reported a second time.
+    private var suggestedKeys: [SourceLocation: Set<String>] = [:]
 
     /// Creates a reader.
     public init() {}
@@ -27,6 +30,9 @@ public struct NodeReader {
             }
             guard allowed.contains(key) else {
                 bag.error(keyNode.location, keyPath, "unknown key '\(key)'", hint: suggestion(for: key, among: allowed))
+                if let meant = Spelling.closest(to: key, among: allowed, aliases: knownAliases) {
+                    suggestedKeys[node.location, default: []].insert(meant)
+                }
                 continue
             }
             result[key] = value
@@ -34,9 +40,11 @@ public struct NodeReader {
         return result
     }
 
-    /// Reports a missing required key at the mapping that should hold it.
+    /// Reports a missing required key at the mapping that should hold it, unless an unknown key
+    /// of that mapping was already reported as a misspelling of it (one typo, one error).
     public mutating func require(_ fields: [String: YAMLNode], _ key: String, in node: YAMLNode, _ path: String) -> YAMLNode? {
         if let value = fields[key] { return value }
+        if suggestedKeys[node.location]?.contains(key) == true { return nil }
         bag.error(node.location, path.isEmpty ? key : path, "missing required key '\(key)'")
         return nil
     }
@@ -94,7 +102,11 @@ public struct NodeReader {
     /// A whole number within `range`.
     public mutating func integer(_ node: YAMLNode, _ path: String, in range: ClosedRange<Int>) -> Int? {
         guard case .scalar(let text, false) = node.kind, case .number(let n) = YAMLNode.resolvePlain(text) else {
-            expected("a whole number", node, path)
+            if case .scalar(let text, true) = node.kind, case .number = YAMLNode.resolvePlain(text) {
+                expected("a whole number", node, path, hint: "write it without quotes: \(text)")
+            } else {
+                expected("a whole number", node, path)
+            }
             return nil
         }
         guard n == n.rounded(), abs(n) < 1e15 else {

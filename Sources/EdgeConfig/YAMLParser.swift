@@ -10,8 +10,12 @@ public struct YAMLSyntaxError: Error, Sendable {
 /// Parses YAML (and therefore JSON, which is YAML flow syntax) with the distribution's
 /// libyaml into `YAMLNode` trees carrying positions.
 public enum YAMLParser {
-    /// Nodes created by alias expansion are capped, so a "billion laughs" file cannot exhaust memory.
-    static let maxNodes = 200_000
+    /// Nodes created by alias expansion are capped, so a "billion laughs" file cannot exhaust
+    /// memory. Only copies count: a plant gateway's 25,000 points written out take no alias.
+    static let maxAliasNodes = 200_000
+    /// All nodes of a document, aliases included: far above any real gateway config (a million
+    /// is 40,000 Modbus devices), low enough that the tree fits in a gateway's memory.
+    static let maxNodes = 2_000_000
     /// Nesting is capped so hostile input cannot exhaust the stack of later recursive walks.
     static let maxDepth = 256
 
@@ -20,7 +24,9 @@ public enum YAMLParser {
         var parser = yaml_parser_t()
         guard yaml_parser_initialize(&parser) == 1 else {
             throw YAMLSyntaxError(
-                diagnostic: Diagnostic(.error, at: SourceLocation(file: file, line: 1, column: 1), "cannot start the YAML parser (out of memory)"))
+                diagnostic: Diagnostic(
+                    .error, at: SourceLocation(file: file, line: 1, column: 1),
+                    "cannot start the YAML parser (out of memory)"))
         }
         defer { yaml_parser_delete(&parser) }
         let bytes = Array(text.utf8)
@@ -74,6 +80,8 @@ private struct TreeBuilder {
     var root: YAMLNode?
     var anchors: [String: (node: YAMLNode, size: Int)] = [:]
     var nodeCount = 0
+    /// Nodes created by alias expansion so far.
+    var aliasNodeCount = 0
     var sawDocument = false
 
     init(file: String) { self.file = file }
@@ -99,19 +107,27 @@ private struct TreeBuilder {
             return true
         case YAML_SCALAR_EVENT:
             let scalar = event.data.scalar
-            let text = scalar.value.map { String(decoding: UnsafeBufferPointer(start: $0, count: scalar.length), as: UTF8.self) } ?? ""
-            let quoted = scalar.style == YAML_SINGLE_QUOTED_SCALAR_STYLE || scalar.style == YAML_DOUBLE_QUOTED_SCALAR_STYLE
+            let text =
+                scalar.value.map {
+                    String(decoding: UnsafeBufferPointer(start: $0, count: scalar.length), as: UTF8.self)
+                } ?? ""
+            let quoted =
+                scalar.style == YAML_SINGLE_QUOTED_SCALAR_STYLE || scalar.style == YAML_DOUBLE_QUOTED_SCALAR_STYLE
                 || scalar.style == YAML_LITERAL_SCALAR_STYLE || scalar.style == YAML_FOLDED_SCALAR_STYLE
             let node = YAMLNode(.scalar(text, quoted: quoted), at: location(mark))
             try add(node, anchor: scalar.anchor.map { String(cString: $0) }, size: 1, mark: mark)
         case YAML_SEQUENCE_START_EVENT:
-            guard stack.count < YAMLParser.maxDepth else { throw fail(mark, "document nested deeper than \(YAMLParser.maxDepth) levels") }
+            guard stack.count < YAMLParser.maxDepth else {
+                throw fail(mark, "document nested deeper than \(YAMLParser.maxDepth) levels")
+            }
             stack.append(
                 .sequence(
                     items: [], location: location(mark),
                     anchor: event.data.sequence_start.anchor.map { String(cString: $0) }, size: 1))
         case YAML_MAPPING_START_EVENT:
-            guard stack.count < YAMLParser.maxDepth else { throw fail(mark, "document nested deeper than \(YAMLParser.maxDepth) levels") }
+            guard stack.count < YAMLParser.maxDepth else {
+                throw fail(mark, "document nested deeper than \(YAMLParser.maxDepth) levels")
+            }
             stack.append(
                 .mapping(
                     pairs: [], pendingKey: nil, location: location(mark),
@@ -129,6 +145,12 @@ private struct TreeBuilder {
             guard let target = anchors[name] else {
                 throw fail(mark, "unknown alias '*\(name)'", hint: "define the anchor '&\(name)' before using it")
             }
+            aliasNodeCount += target.size
+            guard aliasNodeCount <= YAMLParser.maxAliasNodes else {
+                throw fail(
+                    mark, "aliases expand to more than \(YAMLParser.maxAliasNodes) nodes",
+                    hint: "aliases may be nested too deeply; write the repeated part out or use fewer levels")
+            }
             var node = target.node
             node.location = location(mark)
             try add(node, anchor: nil, size: target.size, mark: mark)
@@ -145,7 +167,9 @@ private struct TreeBuilder {
     ) throws(YAMLSyntaxError) {
         if !counted { nodeCount += size }
         guard nodeCount <= YAMLParser.maxNodes else {
-            throw fail(mark, "document expands to more than \(YAMLParser.maxNodes) nodes", hint: "aliases may be nested too deeply")
+            throw fail(
+                mark, "document has more than \(YAMLParser.maxNodes) nodes",
+                hint: "a gateway config is far smaller; split the devices over several gateways")
         }
         if let anchor { anchors[anchor] = (node, size) }
         guard let top = stack.popLast() else {

@@ -36,8 +36,9 @@ extension JSONValue {
     /// JSON has no NaN or infinity; they become `null` rather than invalid output.
     public static func formatNumber(_ n: Double) -> String {
         guard n.isFinite else { return "null" }
-        // Every integer below 2^53 is exact in a double, so it prints without a fraction.
-        if n == n.rounded(), abs(n) < 9_007_199_254_740_992 {
+        // Every integer up to 2^53 is exact in a double, so it prints without a fraction; larger
+        // ones keep the shortest form (`1e+16`), which reads back to the same double.
+        if n == n.rounded(), abs(n) <= 9_007_199_254_740_992 {
             return n == 0 ? "0" : String(Int64(n))
         }
         return "\(n)"

@@ -4,6 +4,8 @@ public struct PulseCounter: Sendable {
     /// What one pulse is worth.
     public let scale: Double
     let ratePer: Double
+    /// 3 pulses × 0.1 is 0.30000000000000004; the total is rounded to the scale's decimals.
+    private let rounding: DecimalRounding
     /// Pulses counted so far.
     public private(set) var pulses: UInt64 = 0
     private var buckets: [UInt32]
@@ -14,12 +16,13 @@ public struct PulseCounter: Sendable {
     /// A counter whose rate is scaled pulses per `ratePerNanoseconds`, averaged over `windowSeconds`.
     public init(scale: Double, windowSeconds: Int, ratePerNanoseconds: Int64) {
         self.scale = scale
+        rounding = scale == 1 ? .none : DecimalRounding(scale: scale)
         ratePer = Double(ratePerNanoseconds) / 1e9
         buckets = Array(repeating: 0, count: max(windowSeconds, 1))
     }
 
-    /// The scaled total.
-    public var count: Double { Double(pulses) * scale }
+    /// The scaled total, rounded to the decimals of `scale` (the rate, an average, is not).
+    public var count: Double { rounding.apply(Double(pulses) * scale) }
 
     /// Counts one pulse at `nanoseconds` (monotonic).
     public mutating func pulse(at nanoseconds: Int64) {

@@ -19,8 +19,8 @@ public final class FileRecording: Sendable {
     ) throws {
         file = try RecordFile(directory: directory, name: name)
         writer = try RecordWriter(store: file, logger: logger)
+        recorder = try HandoffRecorder(writer: writer, sources: sources)
         try writer.start()
-        recorder = HandoffRecorder(writer: writer, sources: sources)
     }
 
     /// Writes and fsyncs what was handed over, then stops the writer.

@@ -38,6 +38,28 @@ public enum RecordEncoding {
         return out
     }
 
+    /// Writes the typed record of `frame` (`FrameRecord`) into `out`, reusing its storage: the
+    /// same points as `frame(_:source:omit:)` would name, by index. False when the frame has
+    /// nothing to report (then `out` holds no record).
+    public static func typedFrame(
+        _ frame: FrameView, schema: UInt64, pointCount: Int, omit: [Bool] = [], into out: inout [UInt8]
+    ) -> Bool {
+        FrameRecord.begin(into: &out, schema: schema, source: frame.source, timestamp: frame.timestamp)
+        for p in 0..<min(frame.count, pointCount) where frame.reported[p] && !(p < omit.count && omit[p]) {
+            let q = frame.qualities[p]
+            if q == .good {
+                if let text = frame.text(at: p) {
+                    FrameRecord.appendText(text, point: p, to: &out)
+                } else {
+                    FrameRecord.appendNumber(frame.values[p], point: p, to: &out)
+                }
+            } else if q != .absent {
+                FrameRecord.appendQuality(q, point: p, to: &out)
+            }
+        }
+        return FrameRecord.entryCount(out) > 0
+    }
+
     /// The members of a harvested message's record.
     public static func message(_ message: RecordedMessage) -> String {
         var out = "\"kind\":\"message\""

@@ -28,6 +28,8 @@ public final class RecordFile: RecordStore {
         var sequence: UInt64
         /// The line being written, kept so appends reuse its storage.
         var line: [UInt8] = []
+        /// The schemas typed frame records refer to, by id.
+        var schemas: [UInt64: RecordSchema] = [:]
     }
 
     /// Opens (creating the directory as needed) `directory/records.jsonl` and recovers the
@@ -58,18 +60,33 @@ public final class RecordFile: RecordStore {
     /// The sequence number of the newest record.
     public var lastSequence: UInt64 { state.withLock { $0.sequence } }
 
-    /// Writes `{"seq":N,<record>}` and a newline, whole or not at all.
+    /// Writes `{"seq":N,<record>}` and a newline, whole or not at all; a typed frame record is
+    /// written as the JSON members it stands for, with the names of its schema.
     public func append(_ record: UnsafeRawBufferPointer) throws(RecorderError) -> UInt64 {
         try state.withLock { (s: inout State) throws(RecorderError) -> UInt64 in
             let sequence = s.sequence + 1
             s.line.removeAll(keepingCapacity: true)
             s.line.append(contentsOf: "{\"seq\":\(sequence),".utf8)
-            s.line.append(contentsOf: record)
+            if let header = FrameRecord.header(record) {
+                guard let schema = s.schemas[header.schema],
+                    FrameRecordJSON.writeMembers(record, schema: schema, into: &s.line)
+                else {
+                    throw RecorderError(
+                        "a frame record of schema \(header.schema) is damaged or its schema is unknown", permanent: true)
+                }
+            } else {
+                s.line.append(contentsOf: record)
+            }
             s.line.append(contentsOf: "}\n".utf8)
             try Self.writeLine(s.line, fd: s.fd, path: path)
             s.sequence = sequence
             return sequence
         }
+    }
+
+    /// Keeps `schema` in memory: the file holds names, not schema ids.
+    public func register(_ schema: RecordSchema) {
+        state.withLock { $0.schemas[schema.id] = schema }
     }
 
     /// fsyncs the file.

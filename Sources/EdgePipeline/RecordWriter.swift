@@ -265,6 +265,13 @@ public final class RecordWriter: @unchecked Sendable {
                 }
             }
             guard let outcome else { return true }
+            if let error = outcome, error.permanent {
+                failureCount.add(1, ordering: .relaxed)
+                logger.error("a frame record could not be written and was dropped", metadata: ["error": "\(error)"])
+                frames.consume()
+                loop.consumed += 1
+                continue
+            }
             if let error = outcome {
                 noteFailure(error)
                 loop.retryAt = now + 1_000_000_000

@@ -20,13 +20,18 @@ public protocol Recorder: AnyObject, Sendable {
 }
 
 /// The file side of recording, driven only by the `RecordWriter`'s thread: the local record
-/// file or the uplink's spool. Records are the JSON members of `RecordEncoding`, without braces.
+/// file or the uplink's spool. A record is a typed frame record (`FrameRecord`) or the JSON
+/// members of a message (`RecordEncoding.message`), without braces.
 public protocol RecordStore: AnyObject, Sendable {
     /// Writes one record with write(2) (not yet durable) and returns its sequence number. When
     /// it throws, nothing was appended and no number was used.
     func append(_ record: UnsafeRawBufferPointer) throws(RecorderError) -> UInt64
     /// Makes every appended record survive a power cut (fsync).
     func sync() throws(RecorderError)
+    /// Keeps `schema`, the names typed frame records refer to, before the first record that
+    /// uses it is appended (the spool keeps it in a file, so it survives restarts). Called on the
+    /// thread that builds a generation, never the pipeline's.
+    func register(_ schema: RecordSchema) throws(RecorderError)
     /// The sequence number of the newest record (0 when none was ever written).
     var lastSequence: UInt64 { get }
 }
@@ -56,8 +61,15 @@ public struct RecorderError: Error, Sendable, CustomStringConvertible {
     /// What failed, with its cause (`cannot write 'data/records.jsonl': No space left on device`).
     public var message: String
 
+    /// The record itself can never be written (it is damaged, or names an unknown schema):
+    /// retrying would block every record behind it, so the writer drops it and says so.
+    public var permanent = false
+
     /// Creates an error.
-    public init(_ message: String) { self.message = message }
+    public init(_ message: String, permanent: Bool = false) {
+        self.message = message
+        self.permanent = permanent
+    }
 
     /// The message.
     public var description: String { message }

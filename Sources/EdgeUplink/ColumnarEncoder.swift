@@ -1,4 +1,4 @@
-import EdgeCore
+public import EdgeCore
 
 /// The `columnar-gzip` batch encoder, for endpoints of your own on links billed per byte: a
 /// batch becomes one JSON document laid out per series (each point's timestamps and values side
@@ -25,23 +25,47 @@ public enum ColumnarEncoder {
     /// (send it with `Content-Type: contentType` and `Content-Encoding: gzip`), and how many
     /// records it carries: records whose payload is not a JSON object are left out, counted by
     /// the caller from the difference.
-    public static func encode(_ records: [(sequence: UInt64, payload: [UInt8])]) -> (body: [UInt8], encoded: Int) {
-        let document = document(records)
+    public static func encode(
+        _ records: [(sequence: UInt64, payload: [UInt8])], schemas: (UInt64) -> RecordSchema? = { _ in nil }
+    ) -> (body: [UInt8], encoded: Int) {
+        encode(SpoolBatch(records), schemas: schemas)
+    }
+
+    /// `encode(_:schemas:)` over a batch read from the spool.
+    public static func encode(_ batch: SpoolBatch, schemas: (UInt64) -> RecordSchema?) -> (body: [UInt8], encoded: Int) {
+        let document = document(batch, schemas: schemas)
         return (Deflate.gzip(document.json), document.encoded)
     }
 
     /// The JSON document before compression, and how many records it carries.
-    static func document(_ records: [(sequence: UInt64, payload: [UInt8])]) -> (json: [UInt8], encoded: Int) {
-        var batch = ColumnarBatch()
+    static func document(
+        _ records: [(sequence: UInt64, payload: [UInt8])], schemas: (UInt64) -> RecordSchema? = { _ in nil }
+    ) -> (json: [UInt8], encoded: Int) {
+        document(SpoolBatch(records), schemas: schemas)
+    }
+
+    /// The document of `batch`. Typed frame records go into the columns straight from their
+    /// bytes, with the names of their schema; JSON records are parsed.
+    static func document(_ batch: SpoolBatch, schemas: (UInt64) -> RecordSchema?) -> (json: [UInt8], encoded: Int) {
+        var columns = ColumnarBatch()
         var encoded = 0
-        for record in records {
-            let text = "{" + String(decoding: record.payload, as: UTF8.self) + "}"
-            guard case .object(let object)? = try? JSONValue.parse(text) else { continue }
-            encoded += 1
-            if !batch.addFrame(object) { batch.messages.append(text) }
+        for index in 0..<batch.count {
+            batch.withRecord(index) { _, bytes in
+                if let header = FrameRecord.header(bytes) {
+                    if let schema = schemas(header.schema), columns.addFrame(bytes, header: header, schema: schema) {
+                        encoded += 1
+                    }
+                    return
+                }
+                guard !FrameRecord.isFrameRecord(bytes) else { return }  // a version this build cannot read
+                let text = "{" + String(decoding: bytes, as: UTF8.self) + "}"
+                guard case .object(let object)? = try? JSONValue.parse(text) else { return }
+                encoded += 1
+                if !columns.addFrame(object) { columns.messages.append(text) }
+            }
         }
-        let id = records.isEmpty ? "" : "\(records[0].sequence)-\(records[records.count - 1].sequence)"
-        return (batch.write(batchID: id), encoded)
+        let id = batch.firstSequence.map { "\($0)-\(batch.lastSequence ?? $0)" } ?? ""
+        return (columns.write(batchID: id), encoded)
     }
 }
 
@@ -128,10 +152,44 @@ private struct ColumnarBatch {
             failed = object
         }
         guard points.count > 0 || failed != nil else { return false }
-        let timestamp = Int64(ts)
+        add(source: source, timestamp: Int64(ts), points: points.members, failed: failed.map(JSONValue.object))
+        return true
+    }
 
-        if let failed { quality.append((source, timestamp, .object(failed))) }
-        guard points.count > 0 else { return true }
+    /// Splits a typed frame record into the columns; false when it is damaged or names a
+    /// source or point its schema lacks (it is then left out and counted by the caller).
+    mutating func addFrame(_ record: UnsafeRawBufferPointer, header: FrameRecord.Header, schema: RecordSchema) -> Bool {
+        guard header.source < schema.sources.count else { return false }
+        let source = schema.sources[header.source]
+        var points: [(key: String, value: JSONValue)] = []
+        var failed = JSONObject()
+        var valid = true
+        let whole = FrameRecord.forEachEntry(record) { entry in
+            guard entry.point < source.points.count else {
+                valid = false
+                return
+            }
+            let name = source.points[entry.point]
+            if entry.quality == .good {
+                let value = entry.text.map { JSONValue.string(String(decoding: $0, as: UTF8.self)) } ?? .number(entry.value)
+                points.append((name, value))
+            } else if entry.quality != .absent {
+                failed[name] = .string(entry.quality.name)
+            }
+        }
+        guard whole, valid, !points.isEmpty || failed.count > 0 else { return false }
+        add(
+            source: source.id, timestamp: header.timestamp / 1_000_000, points: points,
+            failed: failed.count > 0 ? .object(failed) : nil)
+        return true
+    }
+
+    /// Adds one frame's good points to its source's columns and its failed ones to `quality`.
+    private mutating func add(
+        source: String, timestamp: Int64, points: [(key: String, value: JSONValue)], failed: JSONValue?
+    ) {
+        if let failed { quality.append((source, timestamp, failed)) }
+        guard points.count > 0 else { return }
         if t0 == nil { t0 = timestamp }
         let s: Int
         if let known = sourceIndex[source] {
@@ -145,7 +203,7 @@ private struct ColumnarBatch {
         sources[s].timestamps.append(timestamp)
         var order: [Int] = []
         swap(&order, &sources[s].previousOrder)
-        for (i, member) in points.members.enumerated() {
+        for (i, member) in points.enumerated() {
             let c: Int
             if i < order.count && columns[order[i]].name == member.key {
                 c = order[i]
@@ -164,7 +222,6 @@ private struct ColumnarBatch {
         }
         if order.count > points.count { order.removeLast(order.count - points.count) }
         swap(&order, &sources[s].previousOrder)
-        return true
     }
 
     /// The compact JSON document.

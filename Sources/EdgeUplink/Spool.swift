@@ -150,6 +150,8 @@ public final class Spool: Sendable {
     let cursorLock = Mutex<Bool>(false)
     /// Wakes the uplink when records are appended (and says when they were).
     public let appendSignal = SpoolAppendSignal()
+    /// Schemas of typed frame records read or stored so far, by id (`SpoolSchemas.swift`).
+    let schemaCache = Mutex<[UInt64: RecordSchema]>([:])
 
     /// Opens the spool in `directory`, creating it (and its parents) if needed, and recovers
     /// it: a torn tail of the newest segment is cut, numbering continues after the last whole
@@ -253,13 +255,23 @@ public final class Spool: Sendable {
     /// return nothing because of it steps over the damage instead (logged once), so one bad
     /// block on the SD card cannot stop delivery for good.
     public func read(after sequence: UInt64, maxRecords: Int, maxBytes: Int) throws(SpoolError) -> [SpoolRecord] {
-        guard maxRecords > 0, sequence < UInt64.max else { return [] }
+        var batch = SpoolBatch()
+        try read(after: sequence, maxRecords: maxRecords, maxBytes: maxBytes, into: &batch)
+        return batch.records
+    }
+
+    /// `read(after:maxRecords:maxBytes:)` into `batch` (emptied first, its storage kept): no
+    /// allocation per record, none at all once the batch's storage has grown.
+    public func read(
+        after sequence: UInt64, maxRecords: Int, maxBytes: Int, into records: inout SpoolBatch
+    ) throws(SpoolError) {
+        records.removeAll()
+        guard maxRecords > 0, sequence < UInt64.max else { return }
         let snapshot = state.withLock { state in
             (segments: state.segments, last: state.lastSequence, hint: state.readHint, reported: state.reportedDamage)
         }
-        guard let oldest = snapshot.segments.first, sequence < snapshot.last else { return [] }
+        guard let oldest = snapshot.segments.first, sequence < snapshot.last else { return }
         var wanted = max(sequence + 1, oldest.first)
-        var records: [SpoolRecord] = []
         var payloadBytes = 0
         var hint: ReadHint?
         var damage: (sequence: UInt64, message: String)?
@@ -301,8 +313,7 @@ public final class Spool: Sendable {
                         continue recordLoop
                     case .record(let header):
                         if !records.isEmpty, payloadBytes + header.length > maxBytes { break segmentLoop }
-                        if let payload = try reader.payload(header) {
-                            records.append(SpoolRecord(sequence: header.sequence, payload: payload))
+                        if try records.appendPayload(of: header, from: reader) {
                             payloadBytes += header.length
                             expected += 1
                             wanted = expected
@@ -339,7 +350,6 @@ public final class Spool: Sendable {
             if let hint, state.segments.contains(where: { $0.first == hint.segment }) { state.readHint = hint }
             if let damage { state.reportedDamage = damage.sequence }
         }
-        return records
     }
 
     /// Moves the delivery cursor to `sequence` (never backwards; a number beyond the newest

@@ -245,13 +245,20 @@ extension Spool {
         }
     }
 
-    /// Replaces the cursor file: write the temporary file, fsync it, rename it over the cursor,
-    /// fsync the directory. A crash at any point leaves the old or the new cursor, whole.
+    /// Replaces the cursor file. A crash at any point leaves the old or the new cursor, whole.
     func writeCursor(_ sequence: UInt64) throws(FileError) {
-        let temporary = "\(directory)/\(SpoolFormat.cursorTemporaryName)"
+        try replaceFile(
+            named: SpoolFormat.cursorName, temporaryName: SpoolFormat.cursorTemporaryName,
+            with: Array(SpoolFormat.cursorText(sequence).utf8))
+    }
+
+    /// Replaces (or creates) a small file in the spool's directory crash-safely: write the
+    /// temporary file, fsync it, rename it over the file, fsync the directory.
+    func replaceFile(named name: String, temporaryName: String, with bytes: [UInt8]) throws(FileError) {
+        let temporary = "\(directory)/\(temporaryName)"
         let fd = try SpoolIO.open(temporary, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC)
         do throws(FileError) {
-            try SpoolIO.writeAll(fd, Array(SpoolFormat.cursorText(sequence).utf8), path: temporary)
+            try SpoolIO.writeAll(fd, bytes, path: temporary)
             try SpoolIO.sync(fd, path: temporary)
         } catch {
             SpoolIO.close(fd)
@@ -259,7 +266,7 @@ extension Spool {
             throw error
         }
         SpoolIO.close(fd)
-        try SpoolIO.rename(temporary, to: "\(directory)/\(SpoolFormat.cursorName)")
+        try SpoolIO.rename(temporary, to: "\(directory)/\(name)")
         try SpoolIO.sync(directoryFD, path: directory)
     }
 }

@@ -41,9 +41,6 @@ public struct SpoolReport: Sendable {
         return max(0, Double(capBytes - stats.bytes)) / bytesPerHour
     }
 
-    /// A record's `ts` field: spooled payloads are JSON object members without the braces.
-    private static func timestamp(of record: SpoolRecord) -> Int64? {
-        let text = "{" + String(decoding: record.payload, as: UTF8.self) + "}"
-        return (try? JSONValue.parse(text))?["ts"].numberValue.map { Int64($0) }
-    }
+    /// A record's time (ms since the epoch).
+    private static func timestamp(of record: SpoolRecord) -> Int64? { record.timestampMilliseconds }
 }

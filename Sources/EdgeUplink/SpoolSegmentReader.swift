@@ -89,10 +89,25 @@ final class SpoolSegmentReader {
     /// past it. Returns nil on a checksum mismatch (or a file shorter than it was a moment
     /// ago); with `keep` false the payload is only checked, not collected.
     func payload(_ header: SpoolRecordHeader, keep: Bool = true) throws(FileError) -> [UInt8]? {
-        var crc = CRC32()
-        withUnsafeBytes(of: header.sequence.littleEndian) { crc.update($0) }
         var payload: [UInt8] = []
         if keep { payload.reserveCapacity(header.length) }
+        let valid = try check(header) { bytes in if keep { payload.append(contentsOf: bytes) } }
+        return valid ? payload : nil
+    }
+
+    /// `payload(_:)` appending to `out` instead of a new array; false on a checksum mismatch,
+    /// in which case `out` may hold part of the payload (the caller cuts it back).
+    func payload(_ header: SpoolRecordHeader, into out: inout [UInt8]) throws(FileError) -> Bool {
+        try check(header) { bytes in out.append(contentsOf: bytes) }
+    }
+
+    /// Walks the payload in window-sized chunks, handing each to `collect`, checks the CRC and
+    /// moves past the record.
+    private func check(
+        _ header: SpoolRecordHeader, collect: (UnsafeRawBufferPointer) -> Void
+    ) throws(FileError) -> Bool {
+        var crc = CRC32()
+        withUnsafeBytes(of: header.sequence.littleEndian) { crc.update($0) }
         var position = offset + Int64(SpoolFormat.headerBytes)
         // Past the record whatever the outcome, so a caller stepping over a bad record cannot
         // find the same header again.
@@ -100,16 +115,16 @@ final class SpoolSegmentReader {
         var remaining = header.length
         while remaining > 0 {
             let chunk = min(remaining, Self.windowCapacity)
-            guard let start = try load(at: position, count: chunk) else { return nil }
+            guard let start = try load(at: position, count: chunk) else { return false }
             window.withUnsafeBytes { raw in
                 let bytes = UnsafeRawBufferPointer(rebasing: raw[start..<(start + chunk)])
                 crc.update(bytes)
-                if keep { payload.append(contentsOf: bytes) }
+                collect(bytes)
             }
             position += Int64(chunk)
             remaining -= chunk
         }
-        return crc.value == header.checksum ? payload : nil
+        return crc.value == header.checksum
     }
 
     /// Makes `count` bytes at file offset `position` available in the window and returns their

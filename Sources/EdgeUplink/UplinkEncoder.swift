@@ -1,7 +1,8 @@
-import EdgeCore
+public import EdgeCore
 
-/// How a batch of spooled records becomes an HTTP body. Each spooled record's payload is the
-/// JSON members written by the pipeline's `RecordEncoding` (`"kind":"frame","source":...`).
+/// How a batch of spooled records becomes an HTTP body (or an MQTT payload). A spooled record is
+/// a typed frame record (`FrameRecord`) or the JSON members of `RecordEncoding`
+/// (`"kind":"message",...`, and every frame spooled by builds before typed records).
 public enum UplinkEncoder: String, Sendable, CaseIterable {
     /// SORACOM Harvest Data's batch form: a JSON array of at most 100 entries
     /// `{"timestamp": <unix ms>, ...}`. A frame's entry carries its source and its points as
@@ -31,32 +32,88 @@ public enum UplinkEncoder: String, Sendable, CaseIterable {
         }
     }
 
-    /// Encodes a batch; records whose payload is not a JSON object are skipped (counted by
-    /// the caller from the difference). Returns the body and how many records it carries.
-    public func encode(_ records: [(sequence: UInt64, payload: [UInt8])]) -> (body: [UInt8], encoded: Int) {
-        if self == .columnarGzip { return ColumnarEncoder.encode(records) }
-        var entries: [JSONValue] = []
-        entries.reserveCapacity(records.count)
-        for record in records {
-            let text = "{" + String(decoding: record.payload, as: UTF8.self) + "}"
-            guard case .object(let object)? = try? JSONValue.parse(text) else { continue }
-            switch self {
-            case .harvest: entries.append(Self.harvestEntry(object))
-            case .json, .columnarGzip:
-                // Parsed members are unique; only a member called "seq" could collide.
-                let members = [("seq", JSONValue.number(Double(record.sequence)))] + object.members.filter { $0.key != "seq" }
-                entries.append(.object(JSONObject(uniqueMembers: members)))
+    /// Encodes a batch. A record is a typed frame record (`FrameRecord`, written straight to
+    /// JSON with the names of its schema from `schemas`, nothing parsed) or JSON members, as the
+    /// pipeline spooled every record before typed records existed and still spools messages.
+    /// Records that are neither (damaged, or of a schema `schemas` does not know) are skipped,
+    /// counted by the caller from the difference. Returns the body and how many records it
+    /// carries.
+    public func encode(
+        _ records: [(sequence: UInt64, payload: [UInt8])],
+        schemas: (UInt64) -> RecordSchema? = { _ in nil }
+    ) -> (body: [UInt8], encoded: Int) {
+        var body: [UInt8] = []
+        let encoded = encode(SpoolBatch(records), schemas: schemas, into: &body)
+        return (body, encoded)
+    }
+
+    /// Encodes `batch` into `out` (emptied first, its storage kept, so an uplink that keeps one
+    /// body buffer allocates nothing per batch once it has grown) and returns how many records
+    /// the body carries; see `encode(_:schemas:)`.
+    public func encode(_ batch: SpoolBatch, schemas: (UInt64) -> RecordSchema?, into out: inout [UInt8]) -> Int {
+        out.removeAll(keepingCapacity: true)
+        if self == .columnarGzip {
+            let document = ColumnarEncoder.encode(batch, schemas: schemas)
+            out.append(contentsOf: document.body)
+            return document.encoded
+        }
+        out.reserveCapacity(batch.payloadBytes + batch.count * 16 + 64)
+        if self == .json {
+            let id = batch.firstSequence.map { "\($0)-\(batch.lastSequence ?? $0)" } ?? ""
+            out.append(contentsOf: #"{"batch":"#.utf8)
+            FrameRecordJSON.appendString(id.utf8, to: &out)
+            out.append(contentsOf: #","records":["#.utf8)
+        } else {
+            out.append(UInt8(ascii: "["))
+        }
+        var encoded = 0
+        for index in 0..<batch.count {
+            let mark = out.count
+            if encoded > 0 { out.append(UInt8(ascii: ",")) }
+            let written = batch.withRecord(index) { sequence, bytes in
+                append(sequence, bytes, schemas: schemas, to: &out)
+            }
+            if written {
+                encoded += 1
+            } else {
+                out.removeSubrange(mark...)
             }
         }
-        let body: JSONValue
+        out.append(contentsOf: self == .json ? "]}".utf8 : "]".utf8)
+        return encoded
+    }
+
+    /// Appends one record's entry; false when it cannot be encoded.
+    private func append(
+        _ sequence: UInt64, _ bytes: UnsafeRawBufferPointer, schemas: (UInt64) -> RecordSchema?,
+        to out: inout [UInt8]
+    ) -> Bool {
+        if let header = FrameRecord.header(bytes) {
+            guard let schema = schemas(header.schema) else { return false }
+            switch self {
+            case .harvest:
+                return FrameRecordJSON.writeHarvestEntry(bytes, schema: schema, into: &out)
+            case .json, .columnarGzip:
+                out.append(contentsOf: "{\"seq\":\(sequence),".utf8)
+                guard FrameRecordJSON.writeMembers(bytes, schema: schema, into: &out) else { return false }
+                out.append(UInt8(ascii: "}"))
+                return true
+            }
+        }
+        guard !FrameRecord.isFrameRecord(bytes) else { return false }  // a version this build cannot read
+        let text = "{" + String(decoding: bytes, as: UTF8.self) + "}"
+        guard case .object(let object)? = try? JSONValue.parse(text) else { return false }
+        let entry: JSONValue
         switch self {
         case .harvest:
-            body = .array(entries)
+            entry = Self.harvestEntry(object)
         case .json, .columnarGzip:
-            let id = records.isEmpty ? "" : "\(records[0].sequence)-\(records[records.count - 1].sequence)"
-            body = .object(JSONObject([("batch", .string(id)), ("records", .array(entries))]))
+            // Parsed members are unique; only a member called "seq" could collide.
+            let members = [("seq", JSONValue.number(Double(sequence)))] + object.members.filter { $0.key != "seq" }
+            entry = .object(JSONObject(uniqueMembers: members))
         }
-        return (Array(body.compactJSON.utf8), entries.count)
+        out.append(contentsOf: entry.compactJSON.utf8)
+        return true
     }
 
     /// One Harvest entry. Built as a member list (a 100-point frame would otherwise search the

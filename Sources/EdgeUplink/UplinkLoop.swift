@@ -197,7 +197,9 @@ final class UplinkLoop: @unchecked Sendable {
         let opened = spool.appendSignal.appendTime(of: first.sequence) ?? .min
         let closes = opened == .min ? now : opened &+ settings.batchIntervalNanoseconds
         if !full && !session.stopping && now < closes { return .closesAt(closes) }
-        let (body, encoded) = settings.encoder.encode(pending.map { ($0.sequence, $0.payload) })
+        // Typed frame records are written out with the names of their schema, which the spool keeps.
+        let (body, encoded) = settings.encoder.encode(
+            pending.map { ($0.sequence, $0.payload) }, schemas: spool.schema(id:))
         if encoded < pending.count {
             logger.warning(
                 "\(transport.logPrefix): records that are not JSON objects were left out",

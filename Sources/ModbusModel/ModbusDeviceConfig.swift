@@ -140,7 +140,43 @@ public struct ModbusDeviceConfig: Sendable, Hashable {
                 seen[point.name] = index
             }
         }
+        out += overlaps()
         return out
+    }
+
+    /// A warning per point whose registers (or bits) overlap an earlier point's in the same
+    /// space: a float32 at 1-2 and a uint16 at 2 decode the same bits two ways, which is almost
+    /// always a wrong address copied from a register map, and sometimes meant.
+    func overlaps() -> [Diagnostic] {
+        var out: [Diagnostic] = []
+        let spans = points.enumerated().map { index, point in
+            (
+                index: index, space: point.space, first: Int(point.address.rawValue),
+                end: Int(point.address.rawValue) + point.width
+            )
+        }
+        for space in ModbusSpace.allCases {
+            let inSpace = spans.filter { $0.space == space }.sorted { ($0.first, $0.index) < ($1.first, $1.index) }
+            var widest: (index: Int, first: Int, end: Int)?
+            for span in inSpace {
+                if let earlier = widest, span.first < earlier.end {
+                    let (a, b) = (points[earlier.index], points[span.index])
+                    out.append(
+                        Diagnostic(
+                            .warning, at: nil, path: "points[\(max(span.index, earlier.index))].address",
+                            "points '\(a.name)' (\(space) \(range(earlier.first, earlier.end))) and '\(b.name)' "
+                                + "(\(space) \(range(span.first, span.end))) overlap",
+                            hint: "check both addresses against the device's register map; if both views are meant, "
+                                + "this warning can stay"))
+                }
+                if span.end > (widest?.end ?? Int.min) { widest = (span.index, span.first, span.end) }
+            }
+        }
+        return out
+    }
+
+    private func range(_ first: Int, _ end: Int) -> String {
+        end - first == 1 ? "\(first)" : "\(first)-\(end - 1)"
     }
 
     private func validateRetry(_ error: (String, String, String?) -> Void) {

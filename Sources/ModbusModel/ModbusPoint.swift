@@ -1,7 +1,8 @@
 public import EdgeCore
 
 /// One value a device is polled for: where it lives, how it is encoded, and how the raw number
-/// becomes an engineering value (`value = raw * scale + offset`).
+/// becomes an engineering value (`value = raw * scale + offset`, rounded to the decimals of scale
+/// and offset: see `rounding`).
 public struct ModbusPoint: Sendable, Hashable {
     /// The name flows and uplink use for the value (unique within its device).
     public var name: String
@@ -10,13 +11,22 @@ public struct ModbusPoint: Sendable, Hashable {
     /// The 0-based address of the first register or bit.
     public var address: ModbusAddress
     /// How the registers are to be read.
-    public var type: ModbusDataType
+    public var type: ModbusDataType {
+        didSet { rounding = Self.rounding(type: type, scale: scale, offset: offset) }
+    }
     /// Word/byte order; nil means the type's default (`AB` or `ABCD`).
     public var order: ModbusByteOrder?
     /// Multiplier applied to the raw value.
-    public var scale: Double
+    public var scale: Double {
+        didSet { rounding = Self.rounding(type: type, scale: scale, offset: offset) }
+    }
     /// Added after scaling.
-    public var offset: Double
+    public var offset: Double {
+        didSet { rounding = Self.rounding(type: type, scale: scale, offset: offset) }
+    }
+    /// How scaled values are rounded, worked out from type, scale and offset whenever one of them
+    /// is set (so at config compile time, never per sample).
+    public private(set) var rounding: DecimalRounding
     /// Engineering unit for display and uplink (`V`, `kWh`), if any.
     public var unit: String?
     /// A new reading within this distance of the last reported one is not a change; nil reports all.
@@ -43,6 +53,7 @@ public struct ModbusPoint: Sendable, Hashable {
         self.order = order
         self.scale = scale
         self.offset = offset
+        rounding = Self.rounding(type: type, scale: scale, offset: offset)
         self.unit = unit
         self.deadband = deadband
     }
@@ -55,9 +66,25 @@ public struct ModbusPoint: Sendable, Hashable {
     @inlinable
     public var effectiveOrder: ModbusByteOrder { order ?? type.defaultOrder ?? .ab }
 
-    /// Applies scale and offset to a raw value.
+    /// Applies scale and offset to a raw value, then rounds to the decimals they define, so
+    /// 299 × 0.1 is 29.9 and not the product's binary noise 29.900000000000002.
     @inlinable
-    public func engineeringValue(raw: Double) -> Double { raw * scale + offset }
+    public func engineeringValue(raw: Double) -> Double { rounding.apply(raw * scale + offset) }
+
+    /// The rounding rule: a scaled or offset integer is exact to `max(decimals(scale),
+    /// decimals(offset))` places, so more digits are only floating-point noise. A float register
+    /// is rounded only when it has a scale (the scale states the precision asked for); an offset
+    /// alone (°C to K) is a unit conversion, not a precision, and leaves the float as read.
+    public static func rounding(type: ModbusDataType, scale: Double, offset: Double) -> DecimalRounding {
+        switch type {
+        case .string:
+            return .none
+        case .float32, .float64:
+            return scale == 1 ? .none : DecimalRounding(scale: scale, offset: offset)
+        default:
+            return scale == 1 && offset == 0 ? .none : DecimalRounding(scale: scale, offset: offset)
+        }
+    }
 
     /// The raw value that scales to `value`, for writes.
     @inlinable

@@ -133,7 +133,11 @@ struct SpoolInspectCommand: ParsableCommand {
         let start = newest > UInt64(last) ? newest - UInt64(last) : 0
         let records = try context.spool.read(after: start, maxRecords: last, maxBytes: Int.max)
         for record in records {
-            print("{\"seq\":\(record.sequence),\(String(decoding: record.payload, as: UTF8.self))}")
+            guard let members = context.spool.jsonMembers(of: record.payload) else {
+                print("{\"seq\":\(record.sequence),\"kind\":\"unreadable\",\"bytes\":\(record.payload.count)}")
+                continue
+            }
+            print("{\"seq\":\(record.sequence),\(String(decoding: members, as: UTF8.self))}")
         }
     }
 }
@@ -171,7 +175,11 @@ struct SpoolDrainCommand: ParsableCommand {
             let batch = try context.spool.read(after: cursor, maxRecords: 1000, maxBytes: 4 << 20)
             guard let last = batch.last else { break }
             for record in batch {
-                lines += Array("{\"seq\":\(record.sequence),".utf8) + record.payload + Array("}\n".utf8)
+                // A record whose schema is lost is kept as its bytes in hex, never dropped.
+                let members =
+                    context.spool.jsonMembers(of: record.payload)
+                    ?? Array("\"kind\":\"unreadable\",\"hex\":\"\(record.payload.map { ($0 < 16 ? "0" : "") + String($0, radix: 16) }.joined())\"".utf8)
+                lines += Array("{\"seq\":\(record.sequence),".utf8) + members + Array("}\n".utf8)
             }
             cursor = last.sequence
         }

@@ -91,11 +91,12 @@ struct HarvestHandlerTests {
         #expect(HarvestAction.validate("json").map(\.message) == ["config must be an object"])
     }
 
-    @Test func columnarIsRefusedAsNotAvailableInThisBuild() {
+    @Test func columnarIsRefusedWithTheUplinkEncoderAsTheHint() {
         let handler = HarvestHandler(workers: nil, recorder: nil, clock: ManualClock())
         let issues = handler.validate(config: ["format": "columnar"], path: "actions[2].config")
         #expect(issues.map(\.path) == ["actions[2].config.format"])
-        #expect(issues.first?.message == "format 'columnar' is not available in this build")
+        #expect(issues.first?.message == "format 'columnar' is not a format of a harvested message")
+        #expect(issues.first?.hint?.contains("encoder: columnar-gzip") == true)
     }
 }
 

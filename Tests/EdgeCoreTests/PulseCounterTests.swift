@@ -13,6 +13,14 @@ import Testing
         #expect(counter.count == 120)
     }
 
+    @Test func theCountIsRoundedToTheDecimalsOfTheScale() {
+        // 3 pulses × 0.1 = 0.3 (0.30000000000000004 unrounded).
+        var counter = PulseCounter(scale: 0.1, windowSeconds: 10, ratePerNanoseconds: second)
+        for i in 0..<3 { counter.pulse(at: Int64(i) * second) }
+        #expect(counter.count == 0.3)
+        #expect(JSONValue.formatNumber(counter.count) == "0.3")
+    }
+
     @Test func pulsesLeaveTheWindowAndASilenceBringsTheRateToZero() {
         var counter = PulseCounter(scale: 1, windowSeconds: 4, ratePerNanoseconds: second)
         counter.pulse(at: 0)

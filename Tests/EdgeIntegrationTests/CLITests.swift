@@ -72,6 +72,10 @@ struct CLITests {
         let r = try EdgeflowBinary.run(["check", "--config", "config/no-such-file.yaml"])
         #expect(r.status == 2)
         #expect(r.stderr.contains("cannot open 'config/no-such-file.yaml'"))
+        #expect(!r.stderr.contains("pass the config file with --config"), "it was passed: \(r.stderr)")
+        let typo = try EdgeflowBinary.run(["check", "--config", "config/demo.yml"])
+        #expect(typo.status == 2)
+        #expect(typo.stderr.contains("hint: did you mean 'config/demo.yaml'?"), "\(typo.stderr)")
     }
 
     @Test func usageErrorsExitTwo() throws {
@@ -124,5 +128,18 @@ struct CLITests {
         let spool = try EdgeflowBinary.run(["spool", "inspect", "--config", configPath, "--last", "50"])
         #expect(spool.status == 0, "\(spool.stderr)")
         #expect(spool.stdout.contains("\"kind\":\"frame\",\"source\":\"boiler\""))
+    }
+}
+
+/// The docs show what ships.
+struct DocsMatchTheShippedFilesTests {
+    @Test func theWorkedExampleOfFlowLanguageIsTheShippedBoilerApp() throws {
+        let docs = try String(contentsOfFile: "\(EdgeflowBinary.root)/docs/flow-language.md", encoding: .utf8)
+        let app = try String(contentsOfFile: "\(EdgeflowBinary.root)/config/flows/boiler.json", encoding: .utf8)
+        let marker = try #require(docs.range(of: "The app, `config/flows/boiler.json`:"))
+        let rest = docs[marker.upperBound...]
+        let open = try #require(rest.range(of: "```json\n"))
+        let close = try #require(rest[open.upperBound...].range(of: "```"))
+        #expect(String(rest[open.upperBound..<close.lowerBound]) == app + (app.hasSuffix("\n") ? "" : "\n"))
     }
 }

@@ -1,3 +1,4 @@
+import EdgeCore
 import EdgeModbus
 import Testing
 
@@ -118,6 +119,45 @@ let codecCases: [CodecCase] = [
         let point = ModbusPoint(name: "t", space: .input, address: 0, type: .int16, scale: 0.1, offset: -40)
         #expect(abs(point.engineeringValue(raw: 655) - 25.5) < 1e-9)
         #expect(abs(point.rawValue(engineering: 25.5) - 655) < 1e-9)
+    }
+
+    @Test func scaledRegistersAreRoundedToTheDecimalsOfScaleAndOffset() {
+        // 299 × 0.1 = 29.9 (29.900000000000002 unrounded); -32768 × 0.01 = -327.68; 7 × 0.5 = 3.5;
+        // 299 × 3 = 897; 655 × 0.1 - 40.05 = 25.45 (25.450000000000003 unrounded; two decimals, from the
+        // offset).
+        func value(_ raw: Double, _ type: ModbusDataType, scale: Double, offset: Double = 0) -> Double {
+            ModbusPoint(name: "p", space: .holding, address: 0, type: type, scale: scale, offset: offset)
+                .engineeringValue(raw: raw)
+        }
+        #expect(value(299, .int16, scale: 0.1) == 29.9)
+        #expect(value(-32768, .int16, scale: 0.01) == -327.68)
+        #expect(value(7, .uint16, scale: 0.5) == 3.5)
+        #expect(value(299, .int32, scale: 3) == 897)
+        #expect(value(655, .uint16, scale: 0.1, offset: -40.05) == 25.45)
+        #expect(JSONValue.formatNumber(value(299, .int16, scale: 0.1)) == "29.9")
+    }
+
+    @Test func floatRegistersAreRoundedOnlyWhenTheyHaveAScale() {
+        // float32 0.1 is 0.100000001490116...; a scale asks for its decimals, an offset alone does not.
+        let raw = Double(Float(0.1))
+        let plain = ModbusPoint(name: "p", space: .holding, address: 0, type: .float32)
+        #expect(plain.engineeringValue(raw: raw) == raw)
+        let shifted = ModbusPoint(name: "p", space: .holding, address: 0, type: .float32, offset: 273.15)
+        #expect(shifted.engineeringValue(raw: raw) == raw + 273.15)
+        // 3.0 × 0.1 = 0.3 (0.30000000000000004 unrounded).
+        let scaled = ModbusPoint(name: "p", space: .holding, address: 0, type: .float64, scale: 0.1)
+        #expect(scaled.engineeringValue(raw: 3.0) == 0.3)
+    }
+
+    @Test func changingScaleOrOffsetRecomputesTheRounding() {
+        var point = ModbusPoint(name: "p", space: .holding, address: 0, type: .int16)
+        #expect(point.rounding.decimals == nil)
+        point.scale = 0.1
+        #expect(point.rounding.decimals == 1)
+        point.offset = -40.05
+        #expect(point.rounding.decimals == 2)
+        point.type = .string(length: 4)
+        #expect(point.rounding.decimals == nil)
     }
 
     @Test func roundsScaledIntegersWithinNoiseButRejectsFractions() throws {

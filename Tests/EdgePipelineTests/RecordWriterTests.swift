@@ -48,6 +48,8 @@ final class GatedStore: RecordStore, @unchecked Sendable {
 
     var lastSequence: UInt64 { lock.withLock { UInt64(stored.count) } }
 
+    func register(_ schema: RecordSchema) {}
+
     /// Waits (at most 10 s) until `condition` holds.
     func waitUntil(_ condition: () -> Bool) -> Bool {
         let deadline = MonotonicDeadline(after: 10_000_000_000)
