@@ -2,6 +2,10 @@
 /// earlier builds held, so every reader (`records.jsonl`, the uplink's encoders) gives the same
 /// output whichever form a record was spooled in. Nothing is parsed and no JSON value is built.
 public enum FrameRecordJSON {
+    /// The members a Harvest entry has of its own, which a point of the same name cannot take.
+    private static let harvestMembers: Set<String> = ["timestamp", "source", "quality"]
+    private static let noMembers: Set<String> = []
+
     /// Appends the record's members without braces:
     /// `"kind":"frame","source":"boiler","ts":1767225600000,"points":{"temp":81.5},"quality":{"pressure":"timeout"}`
     /// (`quality` only when a point failed). False, with nothing appended, when the record is
@@ -17,7 +21,7 @@ public enum FrameRecordJSON {
         out.append(contentsOf: #","ts":"#.utf8)
         out.append(contentsOf: String(header.timestamp / 1_000_000).utf8)
         out.append(contentsOf: #","points":{"#.utf8)
-        guard writePoints(record, names: source.points, reserved: [], into: &out, qualityFirst: false) else {
+        guard writePoints(record, names: source.points, reserved: noMembers, into: &out, qualityFirst: false) else {
             out.removeSubrange(mark...)
             return false
         }
@@ -40,7 +44,7 @@ public enum FrameRecordJSON {
         appendString(source.id.utf8, to: &out)
         guard
             writePoints(
-                record, names: source.points, reserved: ["timestamp", "source", "quality"], into: &out,
+                record, names: source.points, reserved: harvestMembers, into: &out,
                 qualityFirst: true)
         else {
             out.removeSubrange(mark...)

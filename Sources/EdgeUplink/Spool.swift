@@ -233,7 +233,7 @@ public final class Spool: Sendable {
         }
         // After the state lock: the record is readable, and the uplink's wake-up costs the
         // appender one short lock of its own, never a wait on the uplink.
-        appendSignal.appended(sequence, at: clock.monotonicNanoseconds())
+        appendSignal.appended(sequence, at: clock.monotonicNanoseconds(), bytes: payload.count)
         return sequence
     }
 
@@ -376,6 +376,11 @@ public final class Spool: Sendable {
                 }
             }
         }
+    }
+
+    /// The newest record ever appended (0 when none), without building the whole `stats`.
+    public var lastSequence: UInt64 {
+        state.withLock { $0.lastSequence }
     }
 
     /// The delivery cursor.

@@ -15,25 +15,47 @@ public final class SpoolAppendSignal: @unchecked Sendable {
     /// records have no entry: by then they are a backlog, whose batch is due at once anyway.
     private var sequences: [UInt64]
     private var times: [Int64]
+    /// Per remembered record: its payload bytes, and the payload bytes appended through it
+    /// since this signal was made, so the bytes of a run of records cost two look-ups.
+    private var sizes: [Int]
+    private var totals: [Int]
+    private var total = 0
 
     /// Creates a signal that remembers the append times of the last `capacity` records.
     public init(capacity: Int = 4096) {
         sequences = [UInt64](repeating: 0, count: max(1, capacity))
         times = [Int64](repeating: 0, count: max(1, capacity))
+        sizes = [Int](repeating: 0, count: max(1, capacity))
+        totals = [Int](repeating: 0, count: max(1, capacity))
     }
 
     /// The number of wake-ups so far (appends and `wake()` calls); pass it to `wait`.
     public var current: UInt64 { lock.withLock { count } }
 
-    /// Records that `sequence` was appended at monotonic time `monotonic` and wakes waiters.
-    public func appended(_ sequence: UInt64, at monotonic: Int64) {
+    /// Records that `sequence`, of `bytes` payload bytes, was appended at monotonic time
+    /// `monotonic` and wakes waiters.
+    public func appended(_ sequence: UInt64, at monotonic: Int64, bytes: Int = 0) {
         lock.withLock {
             let slot = Int(sequence % UInt64(sequences.count))
+            total &+= bytes
             sequences[slot] = sequence
             times[slot] = monotonic
+            sizes[slot] = bytes
+            totals[slot] = total
             count &+= 1
         }
         lock.signal()
+    }
+
+    /// The payload bytes of records `first` through `last`, when both are still remembered
+    /// (so the uplink can tell a batch is full without reading it from disk).
+    public func payloadBytes(from first: UInt64, through last: UInt64) -> Int? {
+        lock.withLock {
+            let a = Int(first % UInt64(sequences.count))
+            let b = Int(last % UInt64(sequences.count))
+            guard first != 0, first <= last, sequences[a] == first, sequences[b] == last else { return nil }
+            return totals[b] - totals[a] + sizes[a]
+        }
     }
 
     /// Wakes waiters without an append: a stop or reconnect request that must be seen at once.

@@ -13,7 +13,8 @@ import Synchronization
 /// becomes a dead letter): delivery is at least once. Failures back off exponentially with full
 /// jitter, capped at `retry_max`; `reconnect()` cuts a backoff short.
 final class UplinkLoop: @unchecked Sendable {
-    // @unchecked: `thread` is touched by start/stop only; the rest is immutable or locked.
+    // @unchecked: `thread` is touched by start/stop only; `readBuffer` by the owner thread only; the rest
+    // is immutable or locked.
     private let spool: Spool
     private let transport: any UplinkTransport
     private let settings: UplinkLoopSettings
@@ -23,6 +24,8 @@ final class UplinkLoop: @unchecked Sendable {
     private let control = Mutex(Control())
     private let counters = Mutex(UplinkStats())
     private var thread: OwnerThread?
+    /// The owner thread's: each batch is read into this, reusing its storage.
+    private var readBuffer = SpoolBatch()
 
     private struct Control {
         var stopRequested = false
@@ -179,33 +182,41 @@ final class UplinkLoop: @unchecked Sendable {
         case ready
     }
 
-    /// Reads the next batch into the session when it is due.
+    /// Reads the next batch into the session when it is due. While the window of a batch is
+    /// open, nothing is read: the spool's counters and the append signal say how many records
+    /// and bytes wait and when the first came, so a 60 s window costs no re-reads of a growing
+    /// batch on every append.
     private func nextBatch(_ session: inout Session, now: Int64) -> BatchState {
-        let pending: [SpoolRecord]
+        let acked = spool.ackedSequence
+        let last = spool.lastSequence
+        guard last > acked else { return .nothing }
+        let signal = spool.appendSignal
+        // The window opened when the first record was appended, not when the loop noticed it;
+        // a record from before this run (recovered from disk) is overdue anyway.
+        if !session.stopping, let opened = signal.appendTime(of: acked + 1) {
+            let waiting = last - acked
+            let bytes = signal.payloadBytes(from: acked + 1, through: last) ?? 0
+            let full = waiting >= UInt64(settings.batchRecords) || bytes >= settings.batchBytes
+            let closes = opened &+ settings.batchIntervalNanoseconds
+            if !full && now < closes { return .closesAt(closes) }
+        }
         do {
-            pending = try spool.read(
-                after: spool.ackedSequence, maxRecords: settings.batchRecords, maxBytes: settings.batchBytes)
+            try spool.read(
+                after: acked, maxRecords: settings.batchRecords, maxBytes: settings.batchBytes, into: &readBuffer)
         } catch {
             logger.error("\(transport.logPrefix): cannot read the spool", metadata: ["error": "\(error)"])
             return .closesAt(now + 1_000_000_000)
         }
-        guard let first = pending.first, let last = pending.last else { return .nothing }
-        let size = pending.reduce(0) { $0 + $1.payload.count }
-        let full = pending.count >= settings.batchRecords || size >= settings.batchBytes
-        // The window opened when the first record was appended, not when the loop noticed it;
-        // a record from before this run (recovered from disk) is overdue anyway.
-        let opened = spool.appendSignal.appendTime(of: first.sequence) ?? .min
-        let closes = opened == .min ? now : opened &+ settings.batchIntervalNanoseconds
-        if !full && !session.stopping && now < closes { return .closesAt(closes) }
+        guard let first = readBuffer.firstSequence, let lastRead = readBuffer.lastSequence else { return .nothing }
         // Typed frame records are written out with the names of their schema, which the spool keeps.
-        let (body, encoded) = settings.encoder.encode(
-            pending.map { ($0.sequence, $0.payload) }, schemas: spool.schema(id:))
-        if encoded < pending.count {
+        var body: [UInt8] = []
+        let encoded = settings.encoder.encode(readBuffer, schemas: spool.schema(id:), into: &body)
+        if encoded < readBuffer.count {
             logger.warning(
-                "\(transport.logPrefix): records that are not JSON objects were left out",
-                metadata: ["count": "\(pending.count - encoded)"])
+                "\(transport.logPrefix): records that could not be encoded were left out",
+                metadata: ["count": "\(readBuffer.count - encoded)"])
         }
-        session.batch = UplinkBatch(first: first.sequence, last: last.sequence, count: pending.count, body: body)
+        session.batch = UplinkBatch(first: first, last: lastRead, count: readBuffer.count, body: body)
         return .ready
     }
 
