@@ -1,5 +1,5 @@
 #!/usr/bin/env python3
-"""The table `make bench` ends with: every target of docs/performance.md (P1-P12) beside the
+"""The table `make bench` ends with: every target of docs/performance.md (P1-P13) beside the
 figure this run measured for it, its reference, the ratio and whether the target was met.
 
 usage: Benchmarks/report.py [--docs docs/performance.md] LOG [LOG ...]   (LOG may be -, stdin)
@@ -49,6 +49,8 @@ CHECKS = {
     "P10": [("", ">=", 50, "≥ 50k records/s", None)],
     "P11": [("", "<=", 20, "p50 ≤ 20 µs", None)],
     "P12": [("", "<=", 20, "p99 ≤ 20 ms", None)],
+    "P13": [("", "<=", 1100, "p99 ≤ 1.1 s at 1 s batches", ("batch interval s", 1, 1)),
+            ("", "<=", 50, "≤ 50 ms with batch_interval 0", ("batch interval s", 0, 0))],
 }
 # Parts of a target no benchmark of `make bench` measures; said in the verdict, never judged.
 NOT_CHECKED = {
@@ -60,6 +62,8 @@ NOT_CHECKED = {
 }
 # Why an id that no piece of the run claims has no figure, and how to measure it.
 NOT_RUN = {
+    "P13": "make bench-agent runs without an uplink; Benchmarks/agent/run.sh --uplink mqtt:json:1s "
+           "--uplink mqtt:json:0 measures it",
     "P7": "make bench-agent runs without an uplink; Benchmarks/agent/run.sh --uplink "
           "http:columnar-gzip:60s --warmup 15 --window 130 measures it",
 }

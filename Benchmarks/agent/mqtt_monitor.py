@@ -8,9 +8,12 @@ total of bytes received from all clients, published every sys_interval = 1 s) an
 agent's data topic, and logs one JSON line per message, stamped with CLOCK_MONOTONIC on
 arrival:
   {"t": s, "sys_bytes": n}                                  the broker's counter
-  {"t": s, "payload": bytes, "records": n, "points": n}      one uplink batch (points counted
-                                                             from the payload as in
-                                                             uplink_wire_sink.py)
+  {"t": s, "payload": bytes, "records": n, "points": n,     one uplink batch (points counted
+   "ages_ms": [...]}                                         from the payload as in
+                                                             uplink_wire_sink.py); ages_ms: per
+                                                             frame of a json or harvest batch,
+                                                             wall-clock arrival minus the frame's
+                                                             timestamp (both on this machine)
 """
 import argparse
 import json
@@ -22,6 +25,24 @@ import time
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from uplink_wire_sink import count  # noqa: E402
+
+
+def ages(payload: bytes, now_ms: float) -> list:
+    """How old each frame of a json ({"records": [{"kind": "frame", "ts": ms}]}) or harvest
+    ([{"timestamp": ms, "source": ...}]) batch is on arrival, in ms."""
+    try:
+        body = json.loads(payload)
+    except ValueError:
+        return []
+    entries = body.get("records", []) if isinstance(body, dict) else body
+    out = []
+    for e in entries if isinstance(entries, list) else []:
+        if not isinstance(e, dict):
+            continue
+        ts = e.get("ts") if e.get("kind") == "frame" else e.get("timestamp") if "kind" not in e else None
+        if isinstance(ts, (int, float)):
+            out.append(round(now_ms - ts, 1))
+    return out
 
 
 def main() -> int:
@@ -48,6 +69,8 @@ def main() -> int:
                 enc = "gzip" if payload[:2] == b"\x1f\x8b" else ""
                 records, points = count(payload, enc)
                 rec = {"t": t, "topic": topic, "payload": length, "records": records, "points": points}
+                if not enc:
+                    rec["ages_ms"] = ages(payload, time.time_ns() / 1e6)
             log.write(json.dumps(rec) + "\n")
             log.flush()
     return 0

@@ -67,6 +67,10 @@ FIGURES = [
      lambda r: r.get("uplink_bytes_per_point"), "P7"),
     ("uplink_bpp_window", "uplink bytes on the wire in window / points read in window",
      "B/point", 3, lambda r: r.get("uplink_bytes_per_point_window"), None),
+    ("uplink_age_p99", "uplink data age p99, reading to MQTT subscriber (json, harvest)", "ms", 1,
+     lambda r: r.get("uplink_age_p99_ms"), "P13"),
+    ("uplink_age_p50", "uplink data age p50, reading to MQTT subscriber (json, harvest)", "ms", 1,
+     lambda r: r.get("uplink_age_p50_ms"), None),
     ("uplink_batches", "uplink batches counted (whole-batch figure)", "batches", 0,
      lambda r: r.get("uplink_batches"), None),
     ("uplink_records", "uplink records per batch", "records", 0,
@@ -161,6 +165,7 @@ BENCH_FIGURES = [
     ("P9", "cpu_us_per_point", "us CPU/point",
      [("% of one core", "cpu_pct_core"), ("points/s", "points_per_s")]),
     ("P7", "uplink_bpp", "B/point on the wire", []),
+    ("P13", "uplink_age_p99", "ms p99 data age", [("ms p50", "uplink_age_p50")]),
 ]
 
 
@@ -170,6 +175,10 @@ def interval_seconds(label):
     if spec == "none":
         return None
     interval = spec.rsplit(":", 1)[-1]
+    try:
+        return float(interval)  # a bare number: batch_interval 0
+    except ValueError:
+        pass
     for suffix, scale in (("ms", 0.001), ("s", 1.0), ("m", 60.0)):
         if interval.endswith(suffix):
             try:
@@ -207,7 +216,7 @@ def print_bench_lines(binaries, stats):
                     if v == v:
                         parts.append(f"{name}={fmt(v, extra_digits)}")
                 seconds = interval_seconds(label)
-                if pid == "P7" and seconds is not None:
+                if pid in ("P7", "P13") and seconds is not None:
                     parts.append(f"batch interval s={seconds:g}")
                 print(f"BENCH|{pid}|{fmt(m, digits)}|{unit}|{reference}|{ratio}|{';'.join(parts)}")
 

@@ -14,7 +14,7 @@
 #              default: .build/release/edgeflow of this checkout
 #   --uplink   none (default: readings go to records.jsonl), http:ENCODER:INTERVAL or
 #              mqtt:ENCODER:INTERVAL (ENCODER harvest|json|columnar-gzip, e.g.
-#              http:columnar-gzip:60s); repeat for several variants, run one after the other.
+#              http:columnar-gzip:60s; a bare 0 is batch_interval 0); repeat for several variants.
 #              http: a local endpoint (uplink_wire_sink.py) counts request bytes on the wire;
 #              mqtt: a loopback mosquitto, bytes from its $SYS/broker/bytes/received
 #   --results  also copy the per-round JSON lines there
@@ -58,7 +58,7 @@ done
 [ ${#BINARIES[@]} -gt 0 ] || BINARIES=("$REPO/.build/release/edgeflow")
 [ ${#UPLINKS[@]} -gt 0 ] || UPLINKS=(none)
 for u in "${UPLINKS[@]}"; do
-  [ "$u" = none ] || [[ $u =~ ^(http|mqtt):(harvest|json|columnar-gzip):[0-9]+(ms|s|m)$ ]] \
+  [ "$u" = none ] || [[ $u =~ ^(http|mqtt):(harvest|json|columnar-gzip):[0-9]+(ms|s|m)?$ ]] \
     || die "--uplink '$u': expected none, http:ENCODER:INTERVAL or mqtt:ENCODER:INTERVAL"
   if [[ $u == mqtt:* ]]; then
     command -v mosquitto >/dev/null && command -v mosquitto_sub >/dev/null \

@@ -266,7 +266,10 @@ def uplink_bytes(a, t0: float, t1: float, points_window: int) -> dict:
             pts = sum(r["points"] or 0 for r in used)
     w0, w1 = before(t0), before(t1)
     win = w1 - w0 if w0 is not None and w1 is not None else None
+    ages = sorted(a for r in batches for a in r.get("ages_ms", []))
     out.update({
+        "uplink_age_p50_ms": ages[len(ages) // 2] if ages else None,
+        "uplink_age_p99_ms": ages[min(len(ages) - 1, len(ages) * 99 // 100)] if ages else None,
         "uplink_batches": len(used), "uplink_bytes": wire, "uplink_points": pts,
         "uplink_records_per_batch": (sum(r["records"] or 0 for r in used) / len(used)) if used else None,
         "uplink_payload_bytes_per_batch": (sum(r["payload"] for r in used) / len(used)) if used else None,
