@@ -169,3 +169,31 @@ final class GatedStore: RecordStore, @unchecked Sendable {
         #expect(throws: RecorderError.self) { try writer.appendDurably(Array("late".utf8)) }
     }
 }
+
+/// A record the store can never write (its schema is unknown) is dropped and counted, and the
+/// records behind it are written: one bad record must not stop recording for good.
+@Suite struct RecordWriterPermanentFailureTests {
+    @Test func aRecordOfAnUnknownSchemaIsDroppedAndTheNextIsWritten() throws {
+        let dir = try TemporaryDirectory(prefix: "edgeflow-writer-schema")
+        let file = try RecordFile(directory: dir.path)
+        let known = RecordSchema([("tank", ["level"])])
+        file.register(known)
+        let writer = try RecordWriter(store: file, logger: quietLogger)
+        try writer.start()
+        defer { writer.stop() }
+        for schema in [known.id &+ 1, known.id] {
+            var record: [UInt8] = []
+            FrameRecord.begin(into: &record, schema: schema, source: 0, timestamp: 1_767_225_600_000_000_000)
+            FrameRecord.appendNumber(42, point: 0, to: &record)
+            #expect(record.withUnsafeBytes { writer.offer($0) })
+        }
+        writer.kick()
+        try writer.flushDurably()
+        #expect(
+            try Files.readText(file.path)
+                == #"{"seq":1,"kind":"frame","source":"tank","ts":1767225600000,"points":{"level":42}}"# + "\n")
+        #expect(writer.status.failures == 1)
+        #expect(writer.status.written == 1)
+        #expect(!writer.status.failing, "a dropped record is not a failing disk")
+    }
+}
